@@ -1,0 +1,74 @@
+// Configuration is read and validated once, here; every other module receives what it needs as arguments.
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+const url = z.string().url();
+const int = (min: number) => z.coerce.number().int().min(min);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PORT: int(0).max(65535).default(8300),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  // Braintrust: the dev-server routes log in with each caller's token against BRAINTRUST_APP_URL.
+  BRAINTRUST_APP_URL: url.default("https://www.braintrust.dev"),
+  BRAINTRUST_APP_PUBLIC_URL: url.optional(),
+  BRAINTRUST_API_URL: url.optional(),
+  BRAINTRUST_PROXY_URL: url.optional(),
+  WHITELISTED_ORIGIN: optionalString,
+  DEV_ORG_NAME: optionalString,
+  // The service's own key, used by ingest, the agent and the push commands; without it they record locally.
+  BRAINTRUST_API_KEY: optionalString,
+  BRAINTRUST_ORG_NAME: optionalString,
+  BRAINTRUST_PROJECT: z.string().min(1).default("sema4-demo"),
+  LOGIN_CACHE_SIZE: int(1).default(32),
+  LOGIN_CACHE_TTL_MS: int(0).default(5 * 60_000),
+
+  EVAL_MODULES: optionalString,
+  SSE_HEARTBEAT_MS: int(100).default(15_000),
+  SHUTDOWN_GRACE_MS: int(0).default(10_000),
+  MAX_CONCURRENT_EVALS: int(1).default(20),
+
+  DATA_DIR: z.string().min(1).default("./.data"),
+  INGEST_BODY_LIMIT: int(1).default(1024 * 1024 * 1024),
+  ADMIN_TOKEN: optionalString,
+
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(url.optional()),
+  AGENT_MODEL: z.string().min(1).default("gpt-4o"),
+  SEMA4_DB_PATH: z.string().min(1).default("/tmp/sema4_eval.db"),
+  SANDBOX_MODE: z.enum(["auto", "bwrap", "virtual", "unsafe-host"]).default("auto"),
+  ALLOW_UNSAFE_SANDBOX: bool.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment; a wrong value throws a ConfigError naming every offending variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === "production" && config.SANDBOX_MODE === "unsafe-host") {
+    throw new ConfigError("Invalid configuration:\n  SANDBOX_MODE: unsafe-host is refused when NODE_ENV=production");
+  }
+  return config;
+}
+
+/** A config for tests and tools: defaults plus the given overrides, validated like the real one. */
+export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}): Config {
+  return loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", PORT: "0", HOST: "127.0.0.1", ...overrides });
+}
