@@ -2,12 +2,27 @@
 // tests build it with fakes (a fake Braintrust API URL, a temporary DATA_DIR) and use inject() or a port.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Config } from "../config.js";
+import { AppError } from "../errors.js";
 import { registerErrorHandler } from "./errorHandler.js";
 import { healthRoutes } from "./health/routes.js";
 import { createLogger, type Logger } from "../logger.js";
+import { BraintrustSessions } from "../braintrust/sessions.js";
+import { EvaluatorRegistry } from "../evals/registry.js";
+import { loadEvalModules } from "../evals/loadModules.js";
+import { corsPlugin } from "./devserver/cors.js";
+import { devServerRoutes } from "./devserver/routes.js";
 
 export interface AppDeps {
   logger?: Logger;
+  /** The evaluators to serve; by default the built-in ones plus EVAL_MODULES. */
+  registry?: EvaluatorRegistry;
+}
+
+async function defaultRegistry(config: Config): Promise<EvaluatorRegistry> {
+  const registry = new EvaluatorRegistry();
+  const modules = (config.EVAL_MODULES ?? "").split(",").map((m) => m.trim()).filter(Boolean);
+  await loadEvalModules(modules, registry);
+  return registry;
 }
 
 export interface AppState {
@@ -29,7 +44,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // pino 10 is ours; Fastify types its logger against the pino it bundles. Same runtime API.
     loggerInstance: logger as unknown as FastifyBaseLogger,
     requestIdHeader: "x-request-id",
-    disableRequestLogging: false,
     // A Playground eval may stream for many minutes; Node's default request timeout would cut it.
     requestTimeout: 0,
     bodyLimit: 1024 * 1024 * 1024,
@@ -38,6 +52,27 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   app.decorate("appState", { draining: false, shutdown: new AbortController(), logger });
   registerErrorHandler(app, { production: config.NODE_ENV === "production" });
+  app.setNotFoundHandler((request) => {
+    throw new AppError("NOT_FOUND", `Cannot ${request.method} ${request.url.split("?")[0]}`);
+  });
+  await app.register(corsPlugin, { extraOrigins: [config.BRAINTRUST_APP_URL, config.WHITELISTED_ORIGIN] });
+
+  const registry = deps.registry ?? (await defaultRegistry(config));
+  app.log.info({ evaluators: registry.list().map((e) => e.name) }, "evaluators loaded");
+  await app.register(devServerRoutes, {
+    registry,
+    sessions: new BraintrustSessions({
+      appUrl: config.BRAINTRUST_APP_URL,
+      maxEntries: config.LOGIN_CACHE_SIZE,
+      ttlMs: config.LOGIN_CACHE_TTL_MS,
+    }),
+    allowedOrg: config.DEV_ORG_NAME,
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+    defaultConcurrency: config.EVAL_DEFAULT_CONCURRENCY,
+    caseTimeoutMs: config.EVAL_CASE_TIMEOUT_MS,
+    maxConcurrentEvals: config.MAX_CONCURRENT_EVALS,
+    shutdownSignal: app.appState.shutdown.signal,
+  });
 
   await app.register(healthRoutes, {
     isDraining: () => app.appState.draining,

@@ -9,7 +9,12 @@ interface ErrorBody {
 
 export function renderError(err: AppError): ErrorBody {
   if (err.wire === "braintrust-flat") return { error: err.message };
-  if (err.wire === "braintrust") return { error: { message: err.message, status: err.statusCode } };
+  if (err.wire === "braintrust") {
+    // The reference reports a body that fails its schema as {message, errors} and everything else as {message, status}.
+    return err.details === undefined
+      ? { error: { message: err.message, status: err.statusCode } }
+      : ({ error: { message: err.message, errors: err.details } } as unknown as ErrorBody);
+  }
   return {
     error: {
       code: err.code,
@@ -35,9 +40,23 @@ export function toAppError(err: unknown): AppError {
   return new AppError("INTERNAL", "Internal server error", { cause: err });
 }
 
+/** Routes that speak the Braintrust dev-server protocol set `config: { braintrustWire: true }`. */
+declare module "fastify" {
+  interface FastifyContextConfig {
+    braintrustWire?: boolean;
+  }
+}
+
 export function registerErrorHandler(app: FastifyInstance, { production }: { production: boolean }): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appError = toAppError(err);
+    let appError = toAppError(err);
+    if (!appError.wire && request.routeOptions?.config?.braintrustWire) {
+      appError = new AppError(appError.code, appError.message, {
+        wire: "braintrust",
+        cause: appError.cause,
+        retryAfter: appError.retryAfter,
+      });
+    }
     if (appError.statusCode >= 500) {
       request.log.error({ err }, "request failed");
     } else {

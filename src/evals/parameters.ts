@@ -1,0 +1,104 @@
+// Evaluator parameters: how /list describes them (protocol spec §7.2) and how /eval validates a request's values
+// against them before anything runs (§9.4).
+import { Prompt, promptDefinitionToPromptData } from "braintrust";
+import { toJSONSchema } from "zod";
+import { zodToJsonSchema as zodV3ToJsonSchema } from "zod-to-json-schema";
+import { AppError, messageOf } from "../errors.js";
+
+type Json = Record<string, unknown>;
+
+interface PromptDecl {
+  type: "prompt";
+  default?: Parameters<typeof promptDefinitionToPromptData>[0] & { tools?: unknown };
+  description?: string;
+}
+interface ModelDecl {
+  type: "model";
+  default?: string;
+  description?: string;
+}
+interface SchemaDecl {
+  parse(value: unknown): unknown;
+}
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const isPrompt = (v: unknown): v is PromptDecl => isObject(v) && v.type === "prompt";
+const isModel = (v: unknown): v is ModelDecl => isObject(v) && v.type === "model";
+const isSchema = (v: unknown): v is SchemaDecl => isObject(v) && typeof (v as Json).parse === "function";
+
+/** Drops keys whose value is null or undefined: one `null` optional field makes the Playground reject all of /list. */
+function withoutEmpty<T extends Json>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined)) as T;
+}
+
+export function zodToJsonSchema(schema: SchemaDecl): Json {
+  if (isObject(schema) && "_zod" in schema) {
+    return toJSONSchema(schema as never, { target: "draft-7" }) as Json;
+  }
+  return zodV3ToJsonSchema(schema as never) as Json;
+}
+
+function serializeOne(name: string, decl: unknown): Json {
+  if (isPrompt(decl)) {
+    return withoutEmpty({
+      type: "prompt",
+      default: decl.default ? promptDefinitionToPromptData(decl.default, decl.default.tools as never) : undefined,
+      description: decl.description,
+    });
+  }
+  if (isModel(decl)) {
+    return withoutEmpty({ type: "model", default: decl.default, description: decl.description });
+  }
+  if (isSchema(decl)) {
+    const schema = zodToJsonSchema(decl);
+    return withoutEmpty({ type: "data", schema, default: schema.default, description: schema.description });
+  }
+  throw new Error(`Parameter '${name}' is neither a prompt, a model nor a zod schema`);
+}
+
+/** The static-parameters container of /list, or undefined when the evaluator declares none. */
+export function serializeParameters(declared: unknown): Json | undefined {
+  if (!isObject(declared)) return undefined;
+  const schema = Object.fromEntries(Object.entries(declared).map(([name, decl]) => [name, serializeOne(name, decl)]));
+  // `source: null` explicitly: older Playground builds required it.
+  return { type: "braintrust.staticParameters", schema, source: null };
+}
+
+function validateOne(name: string, decl: unknown, value: unknown): unknown {
+  if (isPrompt(decl)) {
+    if (value !== undefined && value !== null) {
+      if (!isObject(value)) throw new Error("expected a prompt object ({prompt, options})");
+      return Prompt.fromPromptData(name, value as never);
+    }
+    if (!decl.default) throw new Error(`Parameter '${name}' is required`);
+    return Prompt.fromPromptData(name, promptDefinitionToPromptData(decl.default, decl.default.tools as never));
+  }
+  if (isModel(decl)) {
+    const model = value ?? decl.default;
+    if (model === undefined) throw new Error(`Parameter '${name}' is required`);
+    if (typeof model !== "string") throw new Error(`Parameter '${name}' must be a string model identifier`);
+    return model;
+  }
+  if (isSchema(decl)) return decl.parse(value);
+  throw new Error(`Parameter '${name}' has an unknown declaration`);
+}
+
+/**
+ * Validates request values against the declared parameters, applying defaults. Declared names only, as in the
+ * reference; without declarations the request's values pass through. A bad value is a 400 naming the parameter.
+ */
+export function validateParameters(values: Json | null | undefined, declared: unknown): Json {
+  const given = values ?? {};
+  if (!isObject(declared)) return given;
+  const out: Json = {};
+  for (const [name, decl] of Object.entries(declared)) {
+    try {
+      out[name] = validateOne(name, decl, given[name]);
+    } catch (e) {
+      throw new AppError("VALIDATION_FAILED", `Invalid parameter '${name}': ${messageOf(e)}`, {
+        wire: "braintrust-flat",
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,192 @@
+// One /eval request as the Braintrust Playground sends it: resolve its data, open an experiment (or log under
+// the Playground's parent), run the evaluator, flush every row to Braintrust, then summarize.
+import {
+  flush,
+  initDataset,
+  initExperiment,
+  traced,
+  withParent,
+  type BraintrustState,
+  type Dataset,
+  type Experiment,
+  type ExperimentSummary,
+} from "braintrust";
+import { SpanComponentsV4, mergeDicts } from "braintrust/util";
+import { AppError } from "../errors.js";
+import { makeRemoteScorer, type PlaygroundScorer } from "./remoteScorer.js";
+import { runEvaluator, type OpenRootSpan, type RunnerListener } from "./runner.js";
+import type { EvalCase, RegisteredEvaluator } from "./types.js";
+
+type Btql = Record<string, unknown> | null | undefined;
+export type EvalData =
+  | { dataset_id: string; dataset_version?: string | null; dataset_environment?: string | null; _internal_btql?: Btql }
+  | {
+      project_name: string;
+      dataset_name: string;
+      dataset_version?: string | null;
+      dataset_environment?: string | null;
+      _internal_btql?: Btql;
+    }
+  | { data: unknown[] }
+  | { experiment_name: string };
+
+export type EvalParent =
+  | string
+  | {
+      object_type: "project_logs" | "experiment" | "playground_logs";
+      object_id: string;
+      row_ids?: { id: string; span_id: string; root_span_id: string } | null;
+      propagated_event?: Record<string, unknown> | null;
+    };
+
+export interface RemoteEvalRequest {
+  entry: RegisteredEvaluator;
+  /** Already validated against the evaluator's declarations. */
+  parameters: Record<string, unknown>;
+  data: EvalData;
+  scorers: PlaygroundScorer[];
+  experimentName?: string;
+  projectId?: string;
+  parent?: EvalParent;
+}
+
+export interface Caller {
+  state: BraintrustState;
+  orgName: string;
+  projectId?: string;
+}
+
+export interface RemoteEvalListener extends RunnerListener {
+  /** Experiment mode only: the new experiment, before any case runs. */
+  onStart?(summary: ExperimentSummary): void;
+}
+
+export interface RemoteEvalLimits {
+  signal: AbortSignal;
+  defaultConcurrency: number;
+  caseTimeoutMs: number;
+}
+
+const OBJECT_TYPE = { experiment: 1, project_logs: 2, playground_logs: 3 } as const;
+
+/** The parent as an exported span slug, which is what the SDK logs under (the reference's `parseParent`). */
+function parentSlug(parent: EvalParent): string {
+  if (typeof parent === "string") return parent;
+  return new SpanComponentsV4({
+    object_type: OBJECT_TYPE[parent.object_type],
+    object_id: parent.object_id,
+    row_id: parent.row_ids?.id,
+    span_id: parent.row_ids?.span_id,
+    root_span_id: parent.row_ids?.root_span_id,
+    propagated_event: parent.propagated_event ?? undefined,
+  } as never).toStr();
+}
+
+function resolveDataset(state: BraintrustState, data: EvalData): Dataset | undefined {
+  const common = (d: { dataset_version?: string | null; dataset_environment?: string | null; _internal_btql?: Btql }) => ({
+    state,
+    version: d.dataset_version ?? undefined,
+    environment: d.dataset_environment ?? undefined,
+    _internal_btql: d._internal_btql ?? undefined,
+  });
+  if ("dataset_id" in data) return initDataset({ ...common(data), datasetId: data.dataset_id } as never) as Dataset;
+  if ("project_name" in data) {
+    return initDataset({ ...common(data), project: data.project_name, dataset: data.dataset_name } as never) as Dataset;
+  }
+  return undefined;
+}
+
+export async function runRemoteEval(
+  caller: Caller,
+  request: RemoteEvalRequest,
+  listener: RemoteEvalListener,
+  limits: RemoteEvalLimits,
+): Promise<ExperimentSummary> {
+  const { state } = caller;
+  const { entry, data } = request;
+  const dataset = resolveDataset(state, data);
+  const baseExperimentName = "experiment_name" in data ? data.experiment_name : undefined;
+  const playground = request.parent !== undefined;
+  if (playground && baseExperimentName !== undefined) {
+    throw new AppError(
+      "BAD_REQUEST",
+      "data.experiment_name (an experiment's rows as data) needs experiment mode: send no parent",
+    );
+  }
+
+  // Without project_id the experiment goes to the evaluator's own project (the reference used "worker-thread").
+  const where = request.projectId ? { projectId: request.projectId } : { project: entry.projectName };
+  let experiment: Experiment | undefined;
+  if (!playground) {
+    experiment = initExperiment({
+      state,
+      ...where,
+      experiment: request.experimentName,
+      dataset,
+      ...(baseExperimentName ? { baseExperiment: baseExperimentName } : {}),
+      setCurrent: false,
+    } as never) as unknown as Experiment;
+    await experiment.id;
+    listener.onStart?.(await experiment.summarize({ summarizeScores: false }));
+  }
+
+  const cases: AsyncIterable<EvalCase> | Iterable<EvalCase> = dataset
+    ? (dataset as unknown as AsyncIterable<EvalCase>)
+    : baseExperimentName !== undefined
+      ? (
+          initExperiment({ state, ...where, experiment: baseExperimentName, open: true, setCurrent: false } as never) as unknown as {
+            asDataset(): AsyncIterable<EvalCase>;
+          }
+        ).asDataset()
+      : ((data as { data: unknown[] }).data as EvalCase[]);
+
+  const datasetId = dataset ? await dataset.id : undefined;
+  const originOf = datasetId
+    ? async (d: EvalCase) =>
+        d.id && d._xact_id
+          ? { object_type: "dataset", object_id: datasetId, id: d.id, created: d.created, _xact_id: d._xact_id }
+          : d.origin
+    : undefined;
+
+  const slug = request.parent !== undefined ? parentSlug(request.parent) : undefined;
+  const parentEvent = slug ? (SpanComponentsV4.fromStr(slug).data.propagated_event ?? {}) : {};
+  const openRootSpan: OpenRootSpan = experiment
+    ? (args, cb) => experiment!.traced(cb, args as never) as Promise<never>
+    : (args, cb) => traced(cb, { ...(args as object), state } as never) as Promise<never>;
+
+  const scorers = [
+    ...(entry.evaluator.scores ?? []),
+    ...request.scorers.map((s) => makeRemoteScorer(state, s, caller)),
+  ];
+  const run = () =>
+    runEvaluator(
+      {
+        entry,
+        cases,
+        parameters: request.parameters,
+        scorers,
+        openRootSpan,
+        scorerPropagatedEvent: mergeDicts({ ...parentEvent }, { span_attributes: { purpose: "scorer" } }),
+        originOf,
+        defaultConcurrency: limits.defaultConcurrency,
+        caseTimeoutMs: limits.caseTimeoutMs,
+        signal: limits.signal,
+      },
+      listener,
+    );
+
+  try {
+    const totals = slug ? await withParent(slug, run, state) : await run();
+    // Rows reach Braintrust before the summary: the Playground fills its grid from them.
+    if (experiment) {
+      await experiment.flush();
+      return await experiment.summarize();
+    }
+    await flush({ state });
+    return { projectName: entry.projectName, experimentName: entry.name, scores: totals.scores.summary() };
+  } catch (e) {
+    // Whatever was logged before a failure or a cancellation still lands.
+    await (experiment ? experiment.flush() : flush({ state })).catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,192 @@
+// Runs one evaluator over its cases: bounded concurrency, trials, a per-case deadline and cancellation.
+// Each case is an `eval` span with `task` and one `score` span per scorer, the same tree the braintrust SDK
+// writes. A throwing task or scorer fails that case only. The runner reports cases as they finish and knows
+// nothing of HTTP or SSE.
+import { logError, type Span } from "braintrust";
+import { messageOf } from "../errors.js";
+import { prepareScore, ScoreAccumulator, scorerName } from "./scoring.js";
+import type { EvalCase, ProgressEvent, RegisteredEvaluator, Scorer, TaskHooks } from "./types.js";
+
+export interface RootSpanArgs {
+  name: string;
+  spanAttributes: Record<string, unknown>;
+  event: Record<string, unknown>;
+}
+
+/** How a case's root span is opened: in an experiment, or under a Playground parent. */
+export type OpenRootSpan = <R>(args: RootSpanArgs, callback: (span: Span) => Promise<R>) => Promise<R>;
+
+export interface CaseStarted {
+  /** The root span's row id: the `id` of progress events, equal to the `id` of the root row logged. */
+  id: string;
+  origin?: unknown;
+}
+
+export interface CaseFinished extends CaseStarted {
+  output?: unknown;
+  scores: Record<string, number | null>;
+  /** Set when the task failed (threw, timed out or was cancelled): the case has no scores. */
+  error?: string;
+}
+
+export interface RunnerListener {
+  onTaskProgress?(event: ProgressEvent, started: CaseStarted): void;
+  onCaseFinished?(result: CaseFinished): void;
+}
+
+export interface RunSpec {
+  entry: RegisteredEvaluator;
+  cases: AsyncIterable<EvalCase> | Iterable<EvalCase>;
+  parameters: Record<string, unknown>;
+  /** The evaluator's scorers followed by any the caller added (Playground scorers). */
+  scorers: Scorer[];
+  openRootSpan: OpenRootSpan;
+  /** Merged into every scorer span (the Playground's generation, `purpose: "scorer"`). */
+  scorerPropagatedEvent: Record<string, unknown>;
+  /** The dataset origin of a case, when its rows come from a Braintrust dataset. */
+  originOf?: (datum: EvalCase) => Promise<unknown>;
+  defaultConcurrency: number;
+  caseTimeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface RunTotals {
+  cases: number;
+  failed: number;
+  scores: ScoreAccumulator;
+}
+
+class CaseTimeoutError extends Error {
+  override name = "CaseTimeoutError";
+}
+
+/** Rejects when the signal aborts, so a task that ignores its signal still lets the case end. */
+function untilAborted(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
+  let onAbort = () => {};
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  promise.catch(() => {});
+  return { promise, dispose: () => signal.removeEventListener("abort", onAbort) };
+}
+
+async function* trials(spec: RunSpec): AsyncGenerator<{ datum: EvalCase; trialIndex: number }> {
+  const perEvaluator = spec.entry.evaluator.trialCount ?? 1;
+  for await (const datum of spec.cases as AsyncIterable<EvalCase>) {
+    const count = datum.trialCount ?? perEvaluator;
+    for (let trialIndex = 0; trialIndex < count; trialIndex++) yield { datum, trialIndex };
+  }
+}
+
+export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {}): Promise<RunTotals> {
+  const { entry, signal } = spec;
+  const evaluator = entry.evaluator;
+  const names = spec.scorers.map(scorerName);
+  const totals: RunTotals = { cases: 0, failed: 0, scores: new ScoreAccumulator() };
+  const concurrency = Math.max(1, evaluator.maxConcurrency ?? spec.defaultConcurrency);
+
+  const runCase = async (datum: EvalCase, trialIndex: number): Promise<void> => {
+    const origin = spec.originOf ? await spec.originOf(datum) : datum.origin;
+    const expected = "expected" in datum ? datum.expected : undefined;
+    const event: Record<string, unknown> = { input: datum.input, expected, tags: datum.tags, origin };
+    await spec.openRootSpan({ name: "eval", spanAttributes: { type: "eval" }, event }, async (rootSpan) => {
+      const started: CaseStarted = { id: rootSpan.id, ...(origin ? { origin } : {}) };
+      const caseSignal = AbortSignal.any([
+        signal,
+        AbortSignal.timeout(spec.caseTimeoutMs),
+      ]);
+      const metadata: Record<string, unknown> = { ...(datum.metadata ?? {}) };
+      let output: unknown;
+      const scores: Record<string, number | null> = {};
+      try {
+        const hooksTags = [...(datum.tags ?? [])];
+        output = await rootSpan.traced(
+          async (taskSpan) => {
+            const hooks: TaskHooks = {
+              metadata,
+              meta: (value) => Object.assign(metadata, value),
+              expected,
+              span: taskSpan as unknown as TaskHooks["span"],
+              parameters: spec.parameters,
+              reportProgress: (progress) => listener.onTaskProgress?.(progress, started),
+              trialIndex,
+              tags: hooksTags,
+              signal: caseSignal,
+            };
+            const aborted = untilAborted(caseSignal);
+            try {
+              const result = await Promise.race([Promise.resolve(evaluator.task(datum.input, hooks)), aborted.promise]);
+              taskSpan.log({ output: result });
+              return result;
+            } catch (e) {
+              if (caseSignal.aborted && !signal.aborted) {
+                throw new CaseTimeoutError(`case timed out after ${spec.caseTimeoutMs} ms`);
+              }
+              throw e;
+            } finally {
+              aborted.dispose();
+            }
+          },
+          { name: "task", spanAttributes: { type: "task" }, event: { input: datum.input } },
+        );
+        rootSpan.log(hooksTags.length ? { output, metadata, expected, tags: hooksTags } : { output, metadata, expected });
+
+        const args = { id: datum.id, input: datum.input, expected, metadata, output, tags: hooksTags };
+        const outcomes = await Promise.all(
+          spec.scorers.map(async (scorer, i) => {
+            try {
+              const prepared = await rootSpan.traced(
+                async (scoreSpan) => {
+                  const p = prepareScore(await scorer(args), names[i]!);
+                  if (p) scoreSpan.log({ output: p.output, metadata: p.metadata as never, scores: p.scores });
+                  return p;
+                },
+                {
+                  name: names[i],
+                  spanAttributes: { type: "score", purpose: "scorer" },
+                  propagatedEvent: spec.scorerPropagatedEvent,
+                  event: { input: args },
+                },
+              );
+              return { ok: true as const, prepared };
+            } catch (error) {
+              return { ok: false as const, name: names[i]!, error };
+            }
+          }),
+        );
+        const scorerErrors: Record<string, string> = {};
+        for (const o of outcomes) {
+          if (o.ok) Object.assign(scores, o.prepared?.scores ?? {});
+          else scorerErrors[o.name] = o.error instanceof Error ? (o.error.stack ?? o.error.message) : String(o.error);
+        }
+        if (Object.keys(scorerErrors).length) {
+          metadata.scorer_errors = scorerErrors;
+          rootSpan.log({ metadata: { scorer_errors: scorerErrors } });
+        }
+        totals.scores.add(scores);
+        listener.onCaseFinished?.({ ...started, output, scores });
+      } catch (e) {
+        logError(rootSpan, e);
+        totals.failed++;
+        listener.onCaseFinished?.({ ...started, scores, error: messageOf(e) });
+      } finally {
+        totals.cases++;
+      }
+    });
+  };
+
+  const source = trials(spec);
+  const worker = async () => {
+    for (;;) {
+      if (signal.aborted) return;
+      const next = await source.next();
+      if (next.done) return;
+      await runCase(next.value.datum, next.value.trialIndex);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("run cancelled");
+  return totals;
+}

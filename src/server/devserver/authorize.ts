@@ -1,0 +1,71 @@
+// Who is calling: the caller's own Braintrust token and org (protocol spec §5). Every Braintrust call made
+// for a dev-server request uses that caller's login, never a key of the service's.
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { BraintrustState } from "braintrust";
+import { AppError } from "../../errors.js";
+import type { BraintrustSessions } from "../../braintrust/sessions.js";
+
+export interface Caller {
+  state: BraintrustState;
+  token: string;
+  orgName: string;
+  /** x-bt-project-id: forwarded to function/invoke so project-level AI secrets apply. */
+  projectId?: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    btToken?: string;
+    caller?: Caller;
+  }
+}
+
+const wire = "braintrust" as const;
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The token from `x-bt-auth-token`, else from `Authorization: <scheme> <token>` (the scheme is not checked, as in
+ * the reference). `null` (any case) means no token. A malformed Authorization header is a 400 on every route.
+ */
+export function parseToken(headers: FastifyRequest["headers"]): string | undefined {
+  const btToken = firstHeader(headers["x-bt-auth-token"]);
+  const authorization = headers.authorization;
+  if (!btToken && !authorization) return undefined;
+  let token = btToken;
+  if (!token) {
+    const parts = (authorization ?? "").split(" ");
+    token = parts.length === 2 ? parts[1] : undefined;
+  }
+  if (!token) throw new AppError("BAD_REQUEST", "Invalid authorization token format", { wire });
+  return token.toLowerCase() === "null" ? undefined : token;
+}
+
+export async function parseTokenHook(request: FastifyRequest): Promise<void> {
+  request.btToken = parseToken(request.headers);
+}
+
+export function makeCheckAuthorized(sessions: BraintrustSessions, allowedOrg: string | undefined) {
+  return async function checkAuthorized(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const token = request.btToken;
+    if (!token) throw new AppError("UNAUTHORIZED", "Unauthorized", { wire });
+    const orgName = firstHeader(request.headers["x-bt-org-name"]);
+    if (!orgName) throw new AppError("BAD_REQUEST", "Missing x-bt-org-name header", { wire });
+    if (allowedOrg && orgName !== allowedOrg) {
+      throw new AppError("FORBIDDEN", `Org '${orgName}' is not allowed. Only org '${allowedOrg}' is allowed.`, {
+        wire,
+      });
+    }
+    let state: BraintrustState;
+    try {
+      state = await sessions.login(token, orgName);
+    } catch (err) {
+      request.log.warn({ err: { message: (err as Error)?.message } }, "Braintrust login refused");
+      throw new AppError("UNAUTHORIZED", "Unauthorized", { wire });
+    }
+    const projectId = firstHeader(request.headers["x-bt-project-id"]);
+    request.caller = { state, token, orgName, ...(projectId ? { projectId } : {}) };
+  };
+}

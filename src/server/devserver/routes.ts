@@ -1,0 +1,159 @@
+// The Braintrust remote-eval (dev-server) protocol: GET /, GET|POST /list, POST /eval.
+import { createHash } from "node:crypto";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { ExperimentSummary } from "braintrust";
+import { AppError, messageOf } from "../../errors.js";
+import type { BraintrustSessions } from "../../braintrust/sessions.js";
+import type { EvaluatorRegistry } from "../../evals/registry.js";
+import { serializeParameters, validateParameters } from "../../evals/parameters.js";
+import { scorerName } from "../../evals/scoring.js";
+import { runRemoteEval, type RemoteEvalListener } from "../../evals/remoteEval.js";
+import type { CaseStarted } from "../../evals/runner.js";
+import { makeCheckAuthorized, parseTokenHook } from "./authorize.js";
+import { evalBodySchema } from "./schemas.js";
+import { openSse } from "./sse.js";
+
+export interface DevServerOptions {
+  registry: EvaluatorRegistry;
+  sessions: BraintrustSessions;
+  /** DEV_ORG_NAME: only callers of this org may list or run evaluators. */
+  allowedOrg?: string;
+  heartbeatMs: number;
+  defaultConcurrency: number;
+  caseTimeoutMs: number;
+  maxConcurrentEvals: number;
+  /** Aborted when the service gives up draining at shutdown. */
+  shutdownSignal: AbortSignal;
+}
+
+const config = { braintrustWire: true };
+
+/** The /list body, built once: the registry does not change after start-up. */
+function listBody(registry: EvaluatorRegistry): string {
+  const defs: Record<string, unknown> = {};
+  for (const { name, evaluator } of registry.list()) {
+    const parameters = serializeParameters(evaluator.parameters);
+    defs[name] = {
+      ...(parameters ? { parameters } : {}),
+      scores: (evaluator.scores ?? []).map((s, i) => ({ name: scorerName(s, i) })),
+      classifiers: (evaluator.classifiers ?? []).map((c, i) => ({ name: c.name || `classifier_${i}` })),
+    };
+  }
+  return JSON.stringify(defs);
+}
+
+/** The error event: the reference sent `{}` for ordinary errors; this keeps the message (and HTTP details). */
+function errorPayload(e: unknown): Record<string, unknown> {
+  const http = e as { status?: unknown; text?: unknown; data?: unknown };
+  return {
+    message: messageOf(e),
+    ...(typeof http?.status === "number" ? { status: http.status, text: http.text, data: http.data } : {}),
+  };
+}
+
+export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app, opts) => {
+  const checkAuthorized = makeCheckAuthorized(opts.sessions, opts.allowedOrg);
+  const list = listBody(opts.registry);
+  const listEtag = `W/"${createHash("sha1").update(list).digest("base64url")}"`;
+  let runningEvals = 0;
+
+  app.addHook("preHandler", parseTokenHook);
+
+  app.get("/", { config }, async (_request, reply) => reply.type("text/html; charset=utf-8").send("Hello, world!"));
+
+  const serveList = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header("etag", listEtag);
+    if (request.headers["if-none-match"] === listEtag) return reply.status(304).send();
+    return reply.type("application/json; charset=utf-8").send(list);
+  };
+  app.get("/list", { config, preHandler: checkAuthorized }, serveList);
+  app.post("/list", { config, preHandler: checkAuthorized }, serveList);
+
+  app.post("/eval", { config, preHandler: checkAuthorized }, async (request, reply) => {
+    const parsed = evalBodySchema.safeParse(request.body);
+    if (!parsed.success) {
+      throw new AppError("VALIDATION_FAILED", "Invalid request", { wire: "braintrust", details: parsed.error.issues });
+    }
+    const body = parsed.data;
+    const entry = opts.registry.get(body.name);
+    if (!entry) throw new AppError("NOT_FOUND", `Evaluator '${body.name}' not found`, { wire: "braintrust-flat" });
+    const parameters = validateParameters(body.parameters, entry.evaluator.parameters);
+    if (runningEvals >= opts.maxConcurrentEvals) {
+      throw new AppError("BUSY", `Too many evals running (${runningEvals}); try again shortly`, { retryAfter: 5 });
+    }
+    const caller = request.caller!;
+    const evalRequest = {
+      entry,
+      parameters,
+      data: body.data,
+      scorers: body.scores ?? [],
+      experimentName: body.experiment_name ?? undefined,
+      projectId: body.project_id ?? undefined,
+      parent: body.parent ?? undefined,
+    };
+    const progress = (fields: Record<string, unknown>, started: CaseStarted) =>
+      JSON.stringify({
+        ...fields,
+        id: started.id,
+        ...(started.origin ? { origin: started.origin } : {}),
+        name: entry.name,
+        object_type: "task",
+      });
+
+    runningEvals++;
+    request.log.info({ evaluator: entry.name, stream: body.stream === true }, "starting eval");
+    try {
+      if (body.stream) {
+        const sse = openSse(reply, opts.heartbeatMs);
+        const listener: RemoteEvalListener = {
+          onStart: (summary) => sse.send("start", JSON.stringify(summary)),
+          onTaskProgress: (event, started) => sse.send("progress", progress({ ...event }, started)),
+          onCaseFinished: (result) =>
+            sse.send(
+              "progress",
+              result.error === undefined
+                ? progress(
+                    { format: "code", output_type: "completion", event: "json_delta", data: JSON.stringify(result.output) },
+                    result,
+                  )
+                : progress({ format: "code", output_type: "completion", event: "error", data: result.error }, result),
+            ),
+        };
+        try {
+          const summary = await runRemoteEval(caller, evalRequest, listener, {
+            signal: AbortSignal.any([sse.signal, opts.shutdownSignal]),
+            defaultConcurrency: opts.defaultConcurrency,
+            caseTimeoutMs: opts.caseTimeoutMs,
+          });
+          sse.send("summary", JSON.stringify(summary));
+        } catch (e) {
+          if (!sse.closed) request.log.warn({ err: e }, "eval failed");
+          sse.send("error", JSON.stringify(errorPayload(e)));
+        }
+        sse.send("done", "");
+        sse.end();
+        return reply;
+      }
+
+      const closed = new AbortController();
+      reply.raw.on("close", () => {
+        if (!reply.raw.writableFinished) closed.abort(new Error("client closed the connection"));
+      });
+      let summary: ExperimentSummary;
+      try {
+        summary = await runRemoteEval(caller, evalRequest, {}, {
+          signal: AbortSignal.any([closed.signal, opts.shutdownSignal]),
+          defaultConcurrency: opts.defaultConcurrency,
+          caseTimeoutMs: opts.caseTimeoutMs,
+        });
+      } catch (e) {
+        if (e instanceof AppError) throw e;
+        request.log.warn({ err: e }, "eval failed");
+        return reply.status(500).send({ error: errorPayload(e) });
+      }
+      return reply.send(summary);
+    } finally {
+      runningEvals--;
+    }
+  });
+};
