@@ -1,0 +1,68 @@
+// Starts the real service on a loopback port against a fresh fake Braintrust API.
+import type { FastifyInstance } from "fastify";
+import { testConfig, type Config } from "../../src/config.js";
+import { buildApp, type AppDeps } from "../../src/server/app.js";
+import { startFakeBraintrust, type FakeBraintrust, type FakeBraintrustOptions } from "./fakeBraintrust.js";
+
+export interface RunningService {
+  app: FastifyInstance;
+  fake: FakeBraintrust;
+  base: string;
+  /** Headers of a logged-in Playground caller. */
+  auth: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startService(
+  options: { config?: Partial<Record<keyof Config, string>>; deps?: AppDeps; fake?: FakeBraintrustOptions } = {},
+): Promise<RunningService> {
+  const fake = await startFakeBraintrust(options.fake);
+  const app = await buildApp(testConfig({ BRAINTRUST_APP_URL: fake.url, ...options.config }), options.deps);
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const port = (app.server.address() as { port: number }).port;
+  return {
+    app,
+    fake,
+    base: `http://127.0.0.1:${port}`,
+    auth: { "x-bt-auth-token": "sk-test", "x-bt-org-name": fake.orgName },
+    async close() {
+      await app.close();
+      await fake.close();
+    },
+  };
+}
+
+export interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/** Parses an SSE body into its events (comment lines, the heartbeats, are dropped). */
+export function parseSse(body: string): SseEvent[] {
+  return body
+    .split("\n\n")
+    .filter((block) => block.split("\n").some((l) => l.startsWith("event:")))
+    .map((block) => {
+      const lines = block.split("\n");
+      const event = lines.find((l) => l.startsWith("event: "))!.slice(7);
+      const data = lines
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).replace(/^ /, ""))
+        .join("\n");
+      return { event, data };
+    });
+}
+
+export async function postEval(
+  svc: RunningService,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; text: string; events: SseEvent[] }> {
+  const res = await fetch(`${svc.base}/eval`, {
+    method: "POST",
+    headers: { ...svc.auth, "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, events: parseSse(text) };
+}
