@@ -20,12 +20,31 @@ interface BraintrustGlobals {
 const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 let resolutionInstalled = false;
 
-/** Lets files outside this project import our `braintrust`, `zod`… (ESM through a hook, CJS through NODE_PATH). */
+// Runs on Node's loader thread. Shipped as source in a data: URL because that thread has no TypeScript loader
+// (under vitest or plain node), so a .ts hook file could not be loaded there.
+const RESOLVE_HOOK = `
+let fallbackParent = "";
+export function initialize(data) { fallbackParent = data.fallbackParentURL; }
+const isBare = (s) => !/^(\\.|\\/|[a-zA-Z][a-zA-Z0-9+.-]*:)/.test(s);
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (err) {
+    if (!isBare(specifier) || err?.code !== "ERR_MODULE_NOT_FOUND") throw err;
+    return next(specifier, { ...context, parentURL: fallbackParent });
+  }
+}`;
+
+/**
+ * Lets evaluator files outside this project import our `braintrust`, `zod`… when their folder has no
+ * node_modules: ESM through a resolve hook, CommonJS through NODE_PATH.
+ */
 function installFallbackResolution(): void {
   if (resolutionInstalled) return;
   resolutionInstalled = true;
-  const hook = new URL(`./moduleResolveHook${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url);
-  register(hook.href, { data: { fallbackParentURL: pathToFileURL(path.join(projectRoot, "package.json")).href } });
+  register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`, {
+    data: { fallbackParentURL: pathToFileURL(path.join(projectRoot, "package.json")).href },
+  });
   const ourModules = path.join(projectRoot, "node_modules");
   const current = process.env.NODE_PATH ? process.env.NODE_PATH.split(path.delimiter) : [];
   if (!current.includes(ourModules)) {
