@@ -1,0 +1,93 @@
+// The service as a user starts it (`npm start` runs `tsx src/main.ts`): defaults without any key, a clear stop
+// on bad configuration, and a graceful drain on SIGTERM.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeBraintrust, type FakeBraintrust } from "../support/fakeBraintrust.js";
+import { parseSse } from "../support/service.js";
+import { freePort, spawnService, waitForHttp } from "../support/process.js";
+
+const tsx = path.resolve("node_modules/.bin/tsx");
+const dataDir = mkdtempSync(path.join(tmpdir(), "sema4-proc-"));
+
+let fake: FakeBraintrust;
+beforeAll(async () => {
+  fake = await startFakeBraintrust();
+});
+afterAll(() => fake.close());
+
+describe("the service process", () => {
+  it("starts with its embedded defaults and no keys, and exits 0 on SIGTERM", async () => {
+    const port = await freePort();
+    const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, svc);
+      const root = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await root.text()).toBe("Hello, world!");
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status).toBe(200);
+    } finally {
+      svc.child.kill("SIGTERM");
+    }
+    expect(await svc.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("refuses a wrong setting with a message naming the variable", async () => {
+    const svc = spawnService(tsx, ["src/main.ts"], { PORT: "eighty", LOG_LEVEL: "loud" });
+    expect((await svc.exited).code).toBe(2);
+    expect(svc.output()).toMatch(/PORT/);
+    expect(svc.output()).toMatch(/LOG_LEVEL/);
+  });
+
+  it("on SIGTERM mid-eval stops taking requests, cancels the eval after the grace period, flushes its rows, exits 0", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sema4-proc-eval-"));
+    const file = path.join(dir, "slow.eval.ts");
+    writeFileSync(
+      file,
+      `import { Eval } from "braintrust";
+Eval("slow", {
+  data: () => [],
+  task: async (input: string, { signal }: { signal: AbortSignal }) => {
+    if (input !== "quick") await new Promise((r, j) => { const t = setTimeout(r, 60_000); signal.addEventListener("abort", () => { clearTimeout(t); j(signal.reason); }); });
+    return input.toUpperCase();
+  },
+  scores: [function exact({ output, expected }: any) { return output === expected ? 1 : 0; }],
+});
+`,
+    );
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const svc = spawnService(tsx, ["src/main.ts"], {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      EVAL_MODULES: file,
+      BRAINTRUST_APP_URL: fake.url,
+      SHUTDOWN_GRACE_MS: "500",
+    });
+    await waitForHttp(`${base}/healthz`, svc);
+    const res = await fetch(`${base}/eval`, {
+      method: "POST",
+      headers: { "x-bt-auth-token": "sk-test", "x-bt-org-name": fake.orgName, "content-type": "application/json" },
+      body: JSON.stringify({ name: "slow", stream: true, data: { data: [{ input: "quick", expected: "QUICK" }, { input: "slow", expected: "SLOW" }] } }),
+    });
+    const reader = res.body!.getReader();
+    let text = "";
+    while (!text.includes("event: progress")) text += new TextDecoder().decode((await reader.read()).value);
+    svc.child.kill("SIGTERM");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const events = parseSse(text);
+    expect(events.map((e) => e.event).slice(-2)).toEqual(["error", "done"]);
+    expect(JSON.parse(events.at(-2)!.data).message).toMatch(/shutting down/);
+    expect(await svc.exited).toEqual({ code: 0, signal: null });
+    const start = JSON.parse(events[0]!.data);
+    const roots = fake.rows({ experiment_id: start.experimentId }).filter((r) => (r.span_attributes as { type: string }).type === "eval");
+    expect(roots).toHaveLength(2);
+    expect(String(roots.find((r) => r.input === "slow")!.error)).toMatch(/shutting down/);
+  });
+});
