@@ -49,6 +49,12 @@ export const configSchema = z.object({
   SEMA4_DB_PATH: z.string().min(1).default("/tmp/sema4_eval.db"),
   SANDBOX_MODE: z.enum(["auto", "bwrap", "virtual", "unsafe-host"]).default("auto"),
   ALLOW_UNSAFE_SANDBOX: bool.default(false),
+  // Per bash_exec: its deadline and the cap on each of stdout/stderr (the rest is cut, the command killed).
+  SANDBOX_EXEC_TIMEOUT_MS: int(100).default(30_000),
+  SANDBOX_MAX_OUTPUT_BYTES: int(1024).default(256 * 1024),
+  // Model-written SQL (the agent's final query, the sql_correctness scorer): deadline and row cap (BIRD's 30 s).
+  SQL_TIMEOUT_MS: int(100).default(30_000),
+  SQL_MAX_ROWS: int(1).default(100_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

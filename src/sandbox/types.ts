@@ -33,6 +33,10 @@ export interface QueryOptions {
 /** One per agent run: its own workspace, torn down by close(). */
 export interface Sandbox {
   readonly mode: SandboxMode;
+  /** The workspace as the shell sees it: every command starts there (e.g. /work). */
+  readonly workdir: string;
+  /** The database as the shell sees it, read-only (e.g. /data/sema4_eval.db): name it in the agent's prompt. */
+  readonly dbPath: string;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Paths are relative to the workspace; anything resolving outside it is refused. */
   readFile(path: string): Promise<string>;
@@ -46,6 +50,10 @@ export interface SandboxFactory {
   /** Why this mode was chosen (the start-up probe's findings), for logs and /readyz. */
   readonly reason: string;
   create(options: { dbPath: string; signal?: AbortSignal }): Promise<Sandbox>;
+  /** Runs model-written SQL on the host's database file: the agent's final query and the sql_correctness scorer. */
+  readonly runQuery: ReadonlyQueryRunner;
+  /** Stops the query workers; sandboxes already created are closed by their owners. */
+  close(): Promise<void>;
 }
 
 /** Runs model-written SQL read-only where a runaway query can be killed. */
