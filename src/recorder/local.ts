@@ -2,8 +2,8 @@
 // Spans behave like the SDK's: a first write replaces a row of the same id, later logs merge into it.
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { AppError } from "../errors.js";
 import { fromJson, LocalStore, toJson, type Db } from "./localStore.js";
+import { rowsById } from "./datasetRows.js";
 import type {
   DatasetHandle,
   DatasetRow,
@@ -179,8 +179,7 @@ class LocalDataset implements DatasetHandle {
   }
 
   async upsert(rows: DatasetRow[]): Promise<UpsertResult> {
-    const bad = rows.findIndex((r) => typeof r.id !== "string" || r.id.length === 0);
-    if (bad !== -1) throw new AppError("BAD_REQUEST", `Dataset row ${bad} has no id: every row needs a deterministic id`);
+    const byId = rowsById(rows);
     const datasetId = await this.id();
     const exists = this.db.prepare(`SELECT 1 FROM dataset_rows WHERE dataset_id = ? AND id = ?`);
     const upsert = this.db.prepare(
@@ -189,8 +188,6 @@ class LocalDataset implements DatasetHandle {
        ON CONFLICT (dataset_id, id) DO UPDATE SET input = excluded.input, expected = excluded.expected,
          metadata = excluded.metadata, tags = excluded.tags, updated = excluded.updated`,
     );
-    // Within one batch the last row of an id wins, as it would in Braintrust.
-    const byId = new Map(rows.map((r) => [r.id, r]));
     return this.db.transaction(() => {
       let newRows = 0;
       const now = nowIso();
