@@ -1,0 +1,30 @@
+// Chooses where results go, once, from config: Braintrust when the service has its own key, else local SQLite.
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import { BraintrustRecorder } from "./braintrust.js";
+import { LocalRecorder } from "./local.js";
+import { LocalStore } from "./localStore.js";
+import type { Recorder } from "./types.js";
+
+export type RecorderConfig = Pick<
+  Config,
+  "BRAINTRUST_API_KEY" | "BRAINTRUST_APP_URL" | "BRAINTRUST_ORG_NAME" | "BRAINTRUST_API_URL" | "DATA_DIR"
+>;
+
+export function createRecorder(config: RecorderConfig, logger: Logger): Recorder {
+  if (config.BRAINTRUST_API_KEY) {
+    logger.info(
+      { recorder: "braintrust", appUrl: config.BRAINTRUST_APP_URL, org: config.BRAINTRUST_ORG_NAME ?? "(the key's first)" },
+      "recording to Braintrust",
+    );
+    return new BraintrustRecorder({
+      apiKey: config.BRAINTRUST_API_KEY,
+      appUrl: config.BRAINTRUST_APP_URL,
+      orgName: config.BRAINTRUST_ORG_NAME,
+      apiUrl: config.BRAINTRUST_API_URL,
+    });
+  }
+  const store = new LocalStore(config.DATA_DIR);
+  logger.info({ recorder: "local", path: store.path }, "BRAINTRUST_API_KEY is not set: recording locally");
+  return new LocalRecorder(store);
+}
