@@ -1,6 +1,6 @@
 // The local SQLite store (`${DATA_DIR}/sema4.db`): its schema, and the read side the HTTP routes use.
 // The file is created on first use, so a service that never records anything leaves no trace on disk.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 
@@ -201,21 +201,28 @@ export class LocalStore implements ExperimentReader {
   }
 
   listExperiments(): ExperimentSummary[] {
+    if (!this.exists()) return [];
     const records = this.db.prepare(`${EXPERIMENT_SELECT} ORDER BY e.created DESC, e.name`).all() as ExperimentRecord[];
     return records.map((r) => this.summarize(r));
   }
 
   getExperiment(id: string, { limit, offset }: { limit: number; offset: number }): ExperimentPage | undefined {
+    if (!this.exists()) return undefined;
     const record = this.db.prepare(`${EXPERIMENT_SELECT} WHERE e.id = ?`).get(id) as ExperimentRecord | undefined;
     if (!record) return undefined;
     const experiment = this.summarize(record);
     const rows = this.db
       .prepare(
         `SELECT * FROM spans WHERE object_type = 'experiment' AND object_id = ? AND parent_span_id IS NULL
-         ORDER BY created, id LIMIT ? OFFSET ?`,
+         ORDER BY created, rowid LIMIT ? OFFSET ?`,
       )
       .all(id, limit, offset) as Record<string, unknown>[];
     return { experiment, rows: rows.map(toExperimentRow), total: experiment.rowCount, limit, offset };
+  }
+
+  /** Reading does not create the database: nothing recorded yet means nothing to show. */
+  private exists(): boolean {
+    return this.handle !== undefined || existsSync(this.path);
   }
 
   close(): void {

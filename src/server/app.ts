@@ -11,6 +11,8 @@ import { EvaluatorRegistry } from "../evals/registry.js";
 import { loadEvalModules } from "../evals/loadModules.js";
 import { corsPlugin } from "./devserver/cors.js";
 import { devServerRoutes } from "./devserver/routes.js";
+import { experimentRoutes } from "./experiments/routes.js";
+import { LocalStore } from "../recorder/localStore.js";
 
 export interface AppDeps {
   logger?: Logger;
@@ -73,6 +75,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     maxConcurrentEvals: config.MAX_CONCURRENT_EVALS,
     shutdownSignal: app.appState.shutdown.signal,
   });
+
+  const experimentStore = new LocalStore(config.DATA_DIR);
+  app.addHook("onClose", async () => experimentStore.close());
+  await app.register(experimentRoutes, { store: experimentStore });
 
   await app.register(healthRoutes, {
     isDraining: () => app.appState.draining,

@@ -1,0 +1,27 @@
+// Experiments recorded locally: GET /experiments (with summary scores and metrics), GET /experiments/:id (rows, paged).
+import type { FastifyPluginAsync } from "fastify";
+import { z } from "zod";
+import { AppError } from "../../errors.js";
+import type { ExperimentReader } from "../../recorder/localStore.js";
+
+export interface ExperimentRoutesOptions {
+  store: ExperimentReader;
+}
+
+const paramsSchema = z.object({ id: z.string().min(1) });
+const pageSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const experimentRoutes: FastifyPluginAsync<ExperimentRoutesOptions> = async (app, { store }) => {
+  app.get("/experiments", async () => ({ experiments: store.listExperiments() }));
+
+  app.get("/experiments/:id", async (request) => {
+    const { id } = paramsSchema.parse(request.params);
+    const page = pageSchema.parse(request.query);
+    const found = store.getExperiment(id, page);
+    if (!found) throw new AppError("NOT_FOUND", `Experiment ${id} not found`);
+    return found;
+  });
+};
