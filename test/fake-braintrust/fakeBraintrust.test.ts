@@ -1,5 +1,5 @@
 // Proves the fake Braintrust against the real SDK over real sockets, so other suites can trust what it records.
-import { flush, initDataset, initExperiment, loginToState, type BraintrustState } from "braintrust";
+import { flush, initDataset, initExperiment, loginToState, type BraintrustState, type Experiment } from "braintrust";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SEEDED_DATASET_ID, startFakeBraintrust, type FakeBraintrust } from "../support/fakeBraintrust.js";
 
@@ -65,6 +65,30 @@ describe("fake Braintrust with the real SDK", () => {
     expect(await again.id).toBe(await first.id);
     expect(await fresh.id).not.toBe(await first.id);
     expect(await fresh.name).toBe("same-1");
+  });
+
+  it("compares against a base experiment named at registration", async () => {
+    const log = (experiment: Experiment, scores: number[]) => {
+      for (const [i, s] of scores.entries()) experiment.startSpan({ event: { id: `c${i}`, input: i, scores: { acc: s } } }).end();
+    };
+    const base = initExperiment("proj", { state, experiment: "base", setCurrent: false });
+    log(base, [0, 0, 1, 1]);
+    await base.flush();
+    const next = initExperiment("proj", { state, experiment: "next", baseExperiment: "base", setCurrent: false });
+    log(next, [1, 1, 1, 0]);
+    const summary = await next.summarize();
+    expect(fake.experimentByName("next")!.base_exp_id).toBe(await base.id);
+    expect(summary.comparisonExperimentName).toBe("base");
+    expect(summary.scores.acc).toMatchObject({ score: 0.75, diff: 0.25 });
+    expect(fake.callsTo("/experiment-comparison2").at(-1)!.query.base_experiment_id).toBe(await base.id);
+  });
+
+  it("registers experiments by project_id only for projects it knows", async () => {
+    const known = fake.addProject("by-id", "0000000b-0000-4000-8000-000000000001");
+    const experiment = initExperiment({ state, projectId: known.id, experiment: "e", setCurrent: false });
+    expect((await experiment.project).name).toBe("by-id");
+    const unknown = initExperiment({ state, projectId: "0000000b-0000-4000-8000-000000000099", setCurrent: false });
+    await expect(unknown.id).rejects.toThrow(/404/);
   });
 
   it("fails experiment registration for fail-register names", async () => {

@@ -129,6 +129,8 @@ export interface FakeBraintrust {
   readonly datasets: ReadonlyMap<string, FakeDataset>;
   readonly projects: ReadonlyMap<string, FakeProject>;
   readonly functions: ReadonlyMap<string, FakeFunction>;
+  /** A project with a known id, for callers that send project_id (unknown ids get a 404 like Braintrust's). */
+  addProject(name: string, id?: string): FakeProject;
   experimentByName(name: string): FakeExperiment | undefined;
   datasetByName(name: string): FakeDataset | undefined;
   projectByName(name: string): FakeProject | undefined;
@@ -212,9 +214,13 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
       return found;
     }
     if (!name) throw new HttpError(400, "project_name or project_id is required");
+    return addProject(name);
+  }
+
+  function addProject(name: string, id?: string): FakeProject {
     const existing = [...projects.values()].find((p) => p.name === name);
     if (existing) return existing;
-    const created: FakeProject = { id: randomUUID(), org_id: orgId, name, created: nowIso(), deleted_at: null, user_id: USER_ID };
+    const created: FakeProject = { id: id ?? randomUUID(), org_id: orgId, name, created: nowIso(), deleted_at: null, user_id: USER_ID };
     projects.set(created.id, created);
     return created;
   }
@@ -365,10 +371,9 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
   }
 
   /** Scores per trace (the root row's own, else the mean of its spans'), then the mean over traces. */
-  function comparison(experimentId: string) {
-    const all = rows({ experiment_id: experimentId });
+  function summarize(experimentId: string) {
     const traces = new Map<string, { root?: StoredRow; spanScores: Record<string, number[]> }>();
-    for (const r of all) {
+    for (const r of rows({ experiment_id: experimentId })) {
       const key = String(r.root_span_id ?? r.id);
       const t = traces.get(key) ?? { spanScores: {} };
       if (isRoot(r)) t.root = r;
@@ -388,12 +393,34 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
       const m = (t.root?.metrics ?? {}) as Record<string, unknown>;
       if (typeof m.start === "number" && typeof m.end === "number") durations.push(m.end - m.start);
     }
+    const scores = Object.fromEntries(Object.entries(perScore).map(([name, vs]) => [name, mean(vs)]));
+    return { scores, duration: durations.length ? mean(durations) : undefined };
+  }
+
+  /** The experiment-comparison2 shape; `diff` against the base experiment where both have the score. */
+  function comparison(experimentId: string, baseId: string | undefined) {
+    const current = summarize(experimentId);
+    const base = baseId && experiments.has(baseId) ? summarize(baseId) : undefined;
+    const diff = (now: number, before: number | undefined) => (before === undefined ? {} : { diff: now - before });
     const scores = Object.fromEntries(
-      Object.entries(perScore).map(([name, vs]) => [name, { name, score: mean(vs), improvements: 0, regressions: 0 }]),
+      Object.entries(current.scores).map(([name, score]) => [
+        name,
+        { name, score, improvements: 0, regressions: 0, ...diff(score, base?.scores[name]) },
+      ]),
     );
-    const metrics = durations.length
-      ? { duration: { name: "duration", metric: mean(durations), unit: "s", improvements: 0, regressions: 0 } }
-      : {};
+    const metrics =
+      current.duration === undefined
+        ? {}
+        : {
+            duration: {
+              name: "duration",
+              metric: current.duration,
+              unit: "s",
+              improvements: 0,
+              regressions: 0,
+              ...diff(current.duration, base?.duration),
+            },
+          };
     return { scores, metrics };
   }
 
@@ -520,7 +547,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
       if (!query.experiment_id || !experiments.has(query.experiment_id)) {
         throw new HttpError(404, `Experiment ${query.experiment_id} not found`);
       }
-      return comparison(query.experiment_id);
+      return comparison(query.experiment_id, query.base_experiment_id);
     }
     if (path === "/function/invoke" && post) return invoke(body);
     if (path === "/insert-functions" && post) return insertFunctions(body);
@@ -609,6 +636,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
     datasets,
     projects,
     functions,
+    addProject,
     experimentByName: (name) => [...experiments.values()].find((e) => e.name === name),
     datasetByName: (name) => [...datasets.values()].find((d) => d.name === name),
     projectByName,
