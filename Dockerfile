@@ -5,9 +5,10 @@
 
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 compiles its addon with these when no prebuilt binary matches the platform.
+# Native addons compile here: better-sqlite3 when no prebuilt binary matches the platform, and the virtual
+# shell's optional xz support (node-liblzma, against Debian's liblzma; the runtime's liblzma5 is in the base).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3 make g++ \
+    && apt-get install -y --no-install-recommends python3 make g++ liblzma-dev \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

@@ -74,7 +74,7 @@ ARG NPM_TOKEN
 RUN npm install
 FROM node:22-bookworm-slim
 ENV OPENAI_API_KEY=sk-test
-RUN apt-get update && apt-get install -y g++ tini
+RUN apt-get update && apt-get install -y g++ liblzma-dev tini
 COPY .env ./
 COPY --from=build /app /app
 USER root
@@ -94,6 +94,7 @@ CMD node dist/main.js
         "the build stage does not compile",
         "the build stage keeps dev dependencies",
         "the runtime stage installs g++",
+        "the runtime stage installs liblzma-dev",
         "the runtime stage lacks sqlite3",
         "the runtime stage lacks bubblewrap",
         "the runtime stage runs as root",

@@ -149,7 +149,9 @@ export function policyViolations(stages: Stage[]): string[] {
   if (!sources.includes("package-lock.json")) problems.push("the lockfile is not copied for `npm ci`");
 
   const installed = aptPackages(runtime);
-  for (const p of installed.filter((p) => COMPILERS.includes(p))) problems.push(`the runtime stage installs ${p}`);
+  for (const p of installed.filter((p) => COMPILERS.includes(p) || p.endsWith("-dev"))) {
+    problems.push(`the runtime stage installs ${p}`);
+  }
   for (const p of RUNTIME_PACKAGES.filter((p) => !installed.includes(p))) problems.push(`the runtime stage lacks ${p}`);
   for (const run of ofKeyword(runtime, "RUN").map((r) => r.getArgumentsContent() ?? "")) {
     if (/\bnpm (ci|install|i)\b/.test(run)) problems.push("the runtime stage installs npm packages itself");
