@@ -13,11 +13,15 @@ import { corsPlugin } from "./devserver/cors.js";
 import { devServerRoutes } from "./devserver/routes.js";
 import { experimentRoutes } from "./experiments/routes.js";
 import { LocalStore } from "../recorder/localStore.js";
+import { createRecorder } from "../recorder/index.js";
+import type { Recorder } from "../recorder/types.js";
 
 export interface AppDeps {
   logger?: Logger;
   /** The evaluators to serve; by default the built-in ones plus EVAL_MODULES. */
   registry?: EvaluatorRegistry;
+  /** Where ingest, the agent and the push routes write; by default chosen from config (createRecorder). */
+  recorder?: Recorder;
 }
 
 async function defaultRegistry(config: Config): Promise<EvaluatorRegistry> {
@@ -75,6 +79,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     maxConcurrentEvals: config.MAX_CONCURRENT_EVALS,
     shutdownSignal: app.appState.shutdown.signal,
   });
+
+  const recorder = deps.recorder ?? createRecorder(config, logger);
+  app.addHook("onClose", async () => recorder.close());
 
   const experimentStore = new LocalStore(config.DATA_DIR);
   app.addHook("onClose", async () => experimentStore.close());
