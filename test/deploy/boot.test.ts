@@ -1,14 +1,22 @@
 // Boots the production build the way the image does: `tsc -p tsconfig.build.json` into an app folder laid
 // out like the image's WORKDIR, then the Dockerfile's CMD with its ENV, read from the Dockerfile itself.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execForm, healthcheckExecForm, ofKeyword, readRepoDockerfile, repoRoot, runtimeStage, stageEnv } from "./dockerfile.js";
+import {
+  execForm,
+  healthcheckExecForm,
+  ofKeyword,
+  readRepoDockerfile,
+  repoRoot,
+  runtimeStage,
+  stageEnv,
+} from "./dockerfile.js";
 
 const run = promisify(execFile);
 const runtime = runtimeStage(readRepoDockerfile());
@@ -34,6 +42,20 @@ async function imageEnv(port: number): Promise<NodeJS.ProcessEnv> {
   const dataDir = path.join(appDir, "data");
   await mkdir(dataDir, { recursive: true });
   return { PATH: process.env.PATH, ...stageEnv(runtime), PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir };
+}
+
+/** An eval file deployed beside the app, as the README tells: TypeScript, loaded by path from WORKDIR. */
+async function deployEvalFile(): Promise<string> {
+  await mkdir(path.join(appDir, "my-evals"), { recursive: true });
+  await writeFile(
+    path.join(appDir, "my-evals", "deploy-check.eval.ts"),
+    [
+      'import { Eval } from "braintrust";',
+      'Eval("deploy-check", { data: () => [{ input: "a", expected: "a" }], task: (input: string) => input, scores: [] });',
+      "",
+    ].join("\n"),
+  );
+  return "./my-evals/deploy-check.eval.ts";
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -103,9 +125,9 @@ describe("the production build", () => {
     expect([...missing]).toEqual([]);
   });
 
-  it("starts with the image's CMD and ENV and no keys, passes the image's HEALTHCHECK, and drains on SIGTERM", async () => {
+  it("boots as the image does, with no keys and a deployed .ts eval; passes its HEALTHCHECK; drains on SIGTERM", async () => {
     const port = await freePort();
-    const env = await imageEnv(port);
+    const env = { ...(await imageEnv(port)), EVAL_MODULES: await deployEvalFile() };
     const child = spawn(cmd[0]!, cmd.slice(1), { cwd: appDir, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout!.on("data", (d) => (output += d));
@@ -122,9 +144,12 @@ describe("the production build", () => {
     expect(await exit, output).toEqual({ code: 0, signal: null });
     // The check fails once nothing answers, so it can tell a dead container from a live one.
     expect(await runHealthcheck(env)).not.toBe(0);
-    // Production logs are pino's JSON lines, one object per line.
-    const lines = output.trim().split("\n");
-    expect(lines.every((l) => l.startsWith("{"))).toBe(true);
-    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(expect.arrayContaining(["shutting down"]));
+    // Production logs are pino's JSON lines (Node's own warnings, if any, are plain text).
+    const logs = output
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { msg: string; evaluators?: string[] });
+    expect(logs.find((l) => l.msg === "evaluators loaded")?.evaluators).toContain("deploy-check");
+    expect(logs.map((l) => l.msg)).toContain("shutting down");
   });
 });

@@ -177,6 +177,6 @@ export function policyViolations(stages: Stage[]): string[] {
   const health = healthcheckExecForm(ofKeyword(runtime, "HEALTHCHECK").at(-1));
   if (!health) problems.push("HEALTHCHECK is missing or not an exec-form CMD");
   else if (!health.join(" ").includes("/healthz")) problems.push("HEALTHCHECK does not ask /healthz");
-  else if (/\b(curl|wget)\b/.test(health.join(" "))) problems.push("HEALTHCHECK needs curl or wget, absent from slim images");
+  else if (/\b(curl|wget)\b/.test(health.join(" "))) problems.push("HEALTHCHECK needs curl or wget (not in slim)");
   return problems;
 }

@@ -5,7 +5,16 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configSchema, loadConfig } from "../../src/config.js";
-import { execForm, ofKeyword, readRepoDockerfile, repoRoot, runtimeStage, stageArgDefaults, stageEnv, stageWorkdir } from "./dockerfile.js";
+import {
+  execForm,
+  ofKeyword,
+  readRepoDockerfile,
+  repoRoot,
+  runtimeStage,
+  stageArgDefaults,
+  stageEnv,
+  stageWorkdir,
+} from "./dockerfile.js";
 
 const run = promisify(execFile);
 const REMOVED_NAMES = ["keep_warm", "allow_concurrent_inputs", "container_idle_timeout", "concurrency_limit", "Mount"];
