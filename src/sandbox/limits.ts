@@ -1,0 +1,51 @@
+// What one bash_exec and one file call may use. The defaults suit an SQL agent: small outputs, short commands.
+import type { Config } from "../config.js";
+
+export interface SandboxLimits {
+  /** Deadline of a command when the caller gives none. */
+  timeoutMs: number;
+  /** The longest deadline a caller may ask for. */
+  maxTimeoutMs: number;
+  /** Cap on each of stdout and stderr; a command that prints more is cut there and killed. */
+  maxOutputBytes: number;
+  /** The longest command text accepted. */
+  maxCommandBytes: number;
+  /** RLIMIT_NPROC inside bubblewrap (the supervisor's own threads count too). */
+  maxProcesses: number;
+  /** RLIMIT_AS of every command. */
+  maxMemoryBytes: number;
+  /** RLIMIT_FSIZE of every command, and the largest file write_file accepts. */
+  maxFileBytes: number;
+  /** RLIMIT_NOFILE of every command. */
+  maxOpenFiles: number;
+  /** The largest file read_file returns whole; bigger ones are read in parts with head/sed. */
+  maxReadBytes: number;
+  /** Entries list_dir returns at most. */
+  maxListEntries: number;
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = {
+  timeoutMs: 30_000,
+  maxTimeoutMs: 10 * 60_000,
+  maxOutputBytes: 256 * 1024,
+  maxCommandBytes: 256 * 1024,
+  maxProcesses: 128,
+  maxMemoryBytes: 1024 * 1024 * 1024,
+  maxFileBytes: 64 * 1024 * 1024,
+  maxOpenFiles: 256,
+  maxReadBytes: 1024 * 1024,
+  maxListEntries: 2000,
+};
+
+export function limitsFromConfig(
+  config: Pick<Config, "SANDBOX_EXEC_TIMEOUT_MS" | "SANDBOX_MAX_OUTPUT_BYTES">,
+  overrides: Partial<SandboxLimits> = {},
+): SandboxLimits {
+  return {
+    ...DEFAULT_LIMITS,
+    timeoutMs: config.SANDBOX_EXEC_TIMEOUT_MS,
+    maxTimeoutMs: Math.max(DEFAULT_LIMITS.maxTimeoutMs, config.SANDBOX_EXEC_TIMEOUT_MS),
+    maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
+    ...overrides,
+  };
+}
