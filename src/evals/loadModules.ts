@@ -59,6 +59,17 @@ const looksLikeEvaluator = (v: unknown): v is EvaluatorDef =>
 /** Imports each file and registers what it defines; returns the names added. Throws naming the file on failure. */
 export async function loadEvalModules(files: string[], registry: EvaluatorRegistry): Promise<string[]> {
   installFallbackResolution();
+  // tsx turns source maps on for the whole process; every span the braintrust SDK opens captures a stack
+  // trace, which source mapping makes several times slower. Keep the process's own setting.
+  const sourceMaps = (process as unknown as { sourceMapsEnabled: boolean }).sourceMapsEnabled;
+  try {
+    return await loadAll(files, registry);
+  } finally {
+    process.setSourceMapsEnabled(sourceMaps);
+  }
+}
+
+async function loadAll(files: string[], registry: EvaluatorRegistry): Promise<string[]> {
   const g = globalThis as unknown as BraintrustGlobals;
   const added: string[] = [];
   for (const file of files) {

@@ -56,6 +56,8 @@ export interface RunTotals {
   scores: ScoreAccumulator;
 }
 
+const YIELD_EVERY_MS = 4;
+
 class CaseTimeoutError extends Error {
   override name = "CaseTimeoutError";
 }
@@ -87,6 +89,23 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
   const totals: RunTotals = { cases: 0, failed: 0, scores: new ScoreAccumulator() };
   const concurrency = Math.max(1, evaluator.maxConcurrency ?? spec.defaultConcurrency);
 
+  // Fast tasks resolve in microtasks only, which would starve the event loop for the whole run: no socket
+  // write (progress events, the SDK's background flushes) would leave until the end. Now and then every
+  // worker waits at the same gate while the event loop turns once.
+  let lastYield = performance.now();
+  let gate: Promise<void> | undefined;
+  const yieldNow = () =>
+    new Promise<void>((resolve) =>
+      setImmediate(() => {
+        gate = undefined;
+        lastYield = performance.now();
+        resolve();
+      }),
+    );
+  const passGate = async () => {
+    if (!gate && performance.now() - lastYield > YIELD_EVERY_MS) gate = yieldNow();
+    if (gate) await gate;
+  };
   const runCase = async (datum: EvalCase, trialIndex: number): Promise<void> => {
     const origin = spec.originOf ? await spec.originOf(datum) : datum.origin;
     const expected = "expected" in datum ? datum.expected : undefined;
@@ -132,6 +151,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
           { name: "task", spanAttributes: { type: "task" }, event: { input: datum.input } },
         );
         rootSpan.log(hooksTags.length ? { output, metadata, expected, tags: hooksTags } : { output, metadata, expected });
+        await passGate();
 
         const args = { id: datum.id, input: datum.input, expected, metadata, output, tags: hooksTags };
         const outcomes = await Promise.all(
@@ -180,6 +200,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
   const source = trials(spec);
   const worker = async () => {
     for (;;) {
+      await passGate();
       if (signal.aborted) return;
       const next = await source.next();
       if (next.done) return;

@@ -1,0 +1,56 @@
+// Who may use /admin/* and /agent: these spend the owner's model credits and write to the owner's store.
+// ADMIN_TOKEN (Bearer), or a Braintrust API key whose login resolves to BRAINTRUST_ORG_NAME; with neither
+// configured, loopback clients only.
+import { timingSafeEqual, createHash } from "node:crypto";
+import type { FastifyRequest } from "fastify";
+import { AppError } from "../../errors.js";
+import type { BraintrustSessions } from "../../braintrust/sessions.js";
+
+export interface OperatorAuthOptions {
+  adminToken?: string;
+  /** BRAINTRUST_ORG_NAME: a caller's Braintrust key is accepted when it logs in to this org. */
+  orgName?: string;
+  sessions: BraintrustSessions;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+export const isLoopback = (address: string | undefined): boolean => !!address && LOOPBACK.test(address);
+
+/** Compares digests so neither the length nor the content of the secret leaks through timing. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return match?.[1];
+}
+
+export function makeOperatorAuth(options: OperatorAuthOptions) {
+  const open = !options.adminToken && !options.orgName;
+  return async function operatorAuth(request: FastifyRequest): Promise<void> {
+    if (open) {
+      if (isLoopback(request.socket.remoteAddress)) return;
+      throw new AppError(
+        "FORBIDDEN",
+        "This route serves loopback clients only until ADMIN_TOKEN or BRAINTRUST_ORG_NAME is set on the server",
+      );
+    }
+    const token = bearer(request);
+    if (!token) throw new AppError("UNAUTHORIZED", "Send Authorization: Bearer <ADMIN_TOKEN or Braintrust API key>");
+    if (options.adminToken && sameSecret(token, options.adminToken)) return;
+    if (options.orgName) {
+      try {
+        await options.sessions.login(token, options.orgName);
+        return;
+      } catch {
+        // falls through to the refusal below, without saying which check failed
+      }
+    }
+    throw new AppError("UNAUTHORIZED", "Invalid token");
+  };
+}
