@@ -38,6 +38,9 @@ export const configSchema = z.object({
   // Cases run at once in one eval when the evaluator sets no maxConcurrency (the reference ran all at once).
   EVAL_DEFAULT_CONCURRENCY: int(1).default(64),
   EVAL_CASE_TIMEOUT_MS: int(1).default(10 * 60_000),
+  // Requests per minute per caller token (or address) on the routes that spend compute and model credits.
+  RATE_LIMIT_EVAL_PER_MINUTE: int(1).default(60),
+  RATE_LIMIT_AGENT_PER_MINUTE: int(1).default(30),
 
   DATA_DIR: z.string().min(1).default("./.data"),
   INGEST_BODY_LIMIT: int(1).default(1024 * 1024 * 1024),

@@ -11,6 +11,7 @@ import { EvaluatorRegistry } from "../evals/registry.js";
 import { loadEvalModules } from "../evals/loadModules.js";
 import { corsPlugin } from "./devserver/cors.js";
 import { devServerRoutes } from "./devserver/routes.js";
+import { rateLimitPlugin } from "./plugins/rateLimit.js";
 import { experimentRoutes } from "./experiments/routes.js";
 import { LocalStore } from "../recorder/localStore.js";
 import { createRecorder } from "../recorder/index.js";
@@ -62,6 +63,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     throw new AppError("NOT_FOUND", `Cannot ${request.method} ${request.url.split("?")[0]}`);
   });
   await app.register(corsPlugin, { extraOrigins: [config.BRAINTRUST_APP_URL, config.WHITELISTED_ORIGIN] });
+  await app.register(rateLimitPlugin);
 
   const registry = deps.registry ?? (await defaultRegistry(config));
   app.log.info({ evaluators: registry.list().map((e) => e.name) }, "evaluators loaded");
@@ -78,6 +80,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     caseTimeoutMs: config.EVAL_CASE_TIMEOUT_MS,
     maxConcurrentEvals: config.MAX_CONCURRENT_EVALS,
     shutdownSignal: app.appState.shutdown.signal,
+    evalsPerMinute: config.RATE_LIMIT_EVAL_PER_MINUTE,
   });
 
   const recorder = deps.recorder ?? createRecorder(config, logger);

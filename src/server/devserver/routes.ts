@@ -12,6 +12,7 @@ import type { CaseStarted } from "../../evals/runner.js";
 import { makeCheckAuthorized, parseTokenHook } from "./authorize.js";
 import { evalBodySchema } from "./schemas.js";
 import { openSse } from "./sse.js";
+import { perMinute } from "../plugins/rateLimit.js";
 
 export interface DevServerOptions {
   registry: EvaluatorRegistry;
@@ -24,6 +25,8 @@ export interface DevServerOptions {
   maxConcurrentEvals: number;
   /** Aborted when the service gives up draining at shutdown. */
   shutdownSignal: AbortSignal;
+  /** /eval requests per minute per caller. */
+  evalsPerMinute: number;
 }
 
 const config = { braintrustWire: true };
@@ -69,7 +72,7 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
   app.get("/list", { config, preHandler: checkAuthorized }, serveList);
   app.post("/list", { config, preHandler: checkAuthorized }, serveList);
 
-  app.post("/eval", { config, preHandler: checkAuthorized }, async (request, reply) => {
+  app.post("/eval", { config: { ...config, rateLimit: perMinute(opts.evalsPerMinute) }, preHandler: checkAuthorized }, async (request, reply) => {
     const parsed = evalBodySchema.safeParse(request.body);
     if (!parsed.success) {
       throw new AppError("VALIDATION_FAILED", "Invalid request", { wire: "braintrust", details: parsed.error.issues });
