@@ -112,8 +112,12 @@ async function measure(label: string, command: string[], env: (port: number) => 
     { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
   );
   const soakRss = await soak(port, child.pid!);
+  // The reference dev server ignores SIGTERM (its esbuild child keeps it alive): SIGKILL after a grace period.
+  const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
-  await new Promise((r) => child.once("exit", r));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+  await exited;
+  clearTimeout(timer);
   return { label, results: JSON.parse(readFileSync(json, "utf8")), soak: soakRss };
 }
 
