@@ -13,6 +13,7 @@ import { factoryFor, hashFile, hostProcessesMentioning, makeGoldDb, onlyWorkspac
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CAP = 16 * 1024;
+const MAX_FILE = 8 * 1024 * 1024;
 
 describe.each(TEST_MODES)("escaping the %s sandbox", (mode) => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -29,7 +30,10 @@ describe.each(TEST_MODES)("escaping the %s sandbox", (mode) => {
     base = await tempDir("sema4-escape-runs-");
     gold = makeGoldDb(dir.path);
     goldHash = hashFile(gold);
-    factory = await factoryFor(mode, { baseDir: base.path, limits: { maxOutputBytes: CAP, maxFileBytes: 8 * 1024 * 1024 } });
+    factory = await factoryFor(mode, {
+      baseDir: base.path,
+      limits: { maxOutputBytes: CAP, maxFileBytes: MAX_FILE, maxMemoryBytes: 256 * 1024 * 1024 },
+    });
     expect(factory.mode).toBe(mode);
     sandbox = await factory.create({ dbPath: gold });
   });
@@ -169,6 +173,40 @@ describe.each(TEST_MODES)("escaping the %s sandbox", (mode) => {
       const count = await sandbox.exec("ls /proc | grep -c '^[0-9]'");
       expect(Number(count.stdout)).toBeLessThanOrEqual(5);
     }
+  });
+
+  it("runs commands without privileges", async () => {
+    if (mode === "bwrap") {
+      expect((await sandbox.exec("id -u; id -g; hostname")).stdout).toBe("65534\n65534\nsandbox\n");
+    } else {
+      // No real process runs a command: there is nothing to be, and no /proc to look at.
+      expect((await sandbox.exec("ls /proc")).exitCode).not.toBe(0);
+    }
+  });
+
+  it("no process outlives its command", async () => {
+    const started = await sandbox.exec("setsid sleep 1000 & (sleep 1001 &); echo started", { timeoutMs: 1_000 });
+    if (mode === "bwrap") {
+      expect(started.stdout).toBe("started\n");
+      expect((await sandbox.exec("cat /proc/[0-9]*/comm | grep -c sleep")).stdout).toBe("0\n");
+    } else {
+      // The virtual shell has no background jobs: the sleep ran in the foreground until the deadline.
+      expect(started.timedOut).toBe(true);
+    }
+    await alive();
+  });
+
+  it("cannot take more memory, or write a bigger file, than allowed", async () => {
+    const doubling = await sandbox.exec("x=0123456789; for i in $(seq 1 30); do x=$x$x; done; echo ${#x}");
+    expect(doubling.exitCode).not.toBe(0);
+    expect(doubling.stdout).not.toContain("10737418240");
+    if (mode === "bwrap") {
+      const big = await sandbox.exec("head -c 20M /dev/zero > big.bin");
+      expect(big.exitCode).not.toBe(0);
+      expect((await sandbox.listDir(".")).find((e) => e.name === "big.bin")!.size).toBeLessThanOrEqual(MAX_FILE);
+      await sandbox.exec("rm big.bin");
+    }
+    await alive();
   });
 
   it("cuts a command that prints without end at the output cap", async () => {
