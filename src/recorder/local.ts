@@ -1,6 +1,7 @@
 // The local Recorder: datasets, experiments, spans and prompts in SQLite under DATA_DIR, for runs without Braintrust.
 // Spans behave like the SDK's: a first write replaces a row of the same id, later logs merge into it.
 import { randomUUID } from "node:crypto";
+import type Database from "better-sqlite3";
 import { isDeepStrictEqual } from "node:util";
 import { fromJson, LocalStore, toJson, type Db } from "./localStore.js";
 import { rowsById } from "./datasetRows.js";
@@ -21,6 +22,25 @@ import type {
 type ObjectType = "experiment" | "project_logs";
 
 const nowSeconds = () => Date.now() / 1000;
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+/** Span writes compile their statements once per connection: an ingest writes a hundred thousand spans. */
+function prepared(db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
+/** Bulk spans share one open transaction until the next flush (one commit instead of one per span). */
+function joinBulkTransaction(db: Db): void {
+  if (!db.inTransaction) db.exec("BEGIN");
+}
+
+function commitBulkTransaction(db: Db): void {
+  if (db.open && db.inTransaction) db.exec("COMMIT");
+}
 const nowIso = () => new Date().toISOString();
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -46,6 +66,8 @@ interface SpanState {
   type: SpanType | null;
   event: Omit<SpanEvent, "id">;
   created: string;
+  /** Written once, when it ends, inside the bulk transaction (ExperimentOptions.bulk). */
+  bulk: boolean;
 }
 
 class LocalSpan implements RecorderSpan {
@@ -56,7 +78,12 @@ class LocalSpan implements RecorderSpan {
     private readonly state: SpanState,
   ) {}
 
-  static start(db: Db, where: { objectType: ObjectType; objectId: string }, args: StartSpanArgs, parent?: SpanState) {
+  static start(
+    db: Db,
+    where: { objectType: ObjectType; objectId: string; bulk?: boolean },
+    args: StartSpanArgs,
+    parent?: SpanState,
+  ) {
     const { id, ...event } = args.event ?? {};
     const spanId = randomUUID();
     const state: SpanState = {
@@ -69,9 +96,10 @@ class LocalSpan implements RecorderSpan {
       type: args.type ?? (parent ? null : where.objectType === "experiment" ? "eval" : "task"),
       event: { ...event, metrics: { ...event.metrics, start: args.startTime ?? nowSeconds() } },
       created: nowIso(),
+      bulk: parent?.bulk ?? where.bulk ?? false,
     };
     const span = new LocalSpan(db, state);
-    span.writeFirst();
+    if (!state.bulk) span.writeFirst();
     return span;
   }
 
@@ -88,7 +116,7 @@ class LocalSpan implements RecorderSpan {
   log(event: SpanEvent): void {
     const { id: _id, ...rest } = event;
     this.state.event = merge(this.state.event, rest) as SpanState["event"];
-    this.write();
+    if (!this.state.bulk) this.write();
   }
 
   startSpan(args: StartSpanArgs = {}): RecorderSpan {
@@ -100,6 +128,10 @@ class LocalSpan implements RecorderSpan {
     if (this.ended === undefined) {
       this.ended = args.endTime ?? nowSeconds();
       this.log({ metrics: { end: this.ended } });
+      if (this.state.bulk) {
+        joinBulkTransaction(this.db);
+        this.writeFirst();
+      }
     }
     return this.ended;
   }
@@ -107,14 +139,20 @@ class LocalSpan implements RecorderSpan {
   /** A first write replaces what an earlier run stored under this id, its child spans included (re-ingest). */
   private writeFirst(): void {
     const s = this.state;
+    // Only a root replaces an earlier trace; a child span just upserts its row.
+    if (s.parentSpanId !== null) return this.write();
     this.db.transaction(() => {
-      const previous = this.db
-        .prepare(`SELECT root_span_id FROM spans WHERE object_type = ? AND object_id = ? AND id = ? AND parent_span_id IS NULL`)
-        .get(s.objectType, s.objectId, s.id) as { root_span_id: string } | undefined;
-      if (previous && s.parentSpanId === null) {
-        this.db
-          .prepare(`DELETE FROM spans WHERE object_type = ? AND object_id = ? AND root_span_id = ?`)
-          .run(s.objectType, s.objectId, previous.root_span_id);
+      const previous = prepared(
+        this.db,
+        `SELECT root_span_id FROM spans WHERE object_type = ? AND object_id = ? AND id = ? AND parent_span_id IS NULL`,
+      ).get(s.objectType, s.objectId, s.id) as { root_span_id: string } | undefined;
+      // A bulk root is written after its children: keep those (they belong to this root span).
+      if (previous && s.parentSpanId === null && previous.root_span_id !== s.rootSpanId) {
+        prepared(this.db, `DELETE FROM spans WHERE object_type = ? AND object_id = ? AND root_span_id = ?`).run(
+          s.objectType,
+          s.objectId,
+          previous.root_span_id,
+        );
       }
       this.write();
     })();
@@ -123,9 +161,9 @@ class LocalSpan implements RecorderSpan {
   private write(): void {
     const s = this.state;
     const e = s.event;
-    this.db
-      .prepare(
-        `INSERT INTO spans (object_type, object_id, id, span_id, root_span_id, parent_span_id, name, type, input, output,
+    prepared(
+      this.db,
+      `INSERT INTO spans (object_type, object_id, id, span_id, root_span_id, parent_span_id, name, type, input, output,
            expected, error, tags, scores, metadata, metrics, start, "end", created)
          VALUES (@objectType, @objectId, @id, @spanId, @rootSpanId, @parentSpanId, @name, @type, @input, @output,
            @expected, @error, @tags, @scores, @metadata, @metrics, @start, @end, @created)
@@ -214,6 +252,7 @@ class LocalExperiment implements ExperimentHandle {
     readonly name: string,
     private readonly experimentId: string,
     private readonly existing: Set<string>,
+    private readonly bulk = false,
   ) {}
 
   async id() {
@@ -223,12 +262,14 @@ class LocalExperiment implements ExperimentHandle {
     return undefined;
   }
   startSpan(args: StartSpanArgs = {}): RecorderSpan {
-    return LocalSpan.start(this.db, { objectType: "experiment", objectId: this.experimentId }, args);
+    return LocalSpan.start(this.db, { objectType: "experiment", objectId: this.experimentId, bulk: this.bulk }, args);
   }
   async existingRowIds() {
     return new Set(this.existing);
   }
-  async flush() {}
+  async flush() {
+    commitBulkTransaction(this.db);
+  }
 }
 
 export class LocalRecorder implements Recorder {
@@ -267,7 +308,7 @@ export class LocalRecorder implements Recorder {
     const existing = db
       .prepare(`SELECT id FROM spans WHERE object_type = 'experiment' AND object_id = ? AND parent_span_id IS NULL`)
       .all(created.id) as { id: string }[];
-    return new LocalExperiment(db, created.name, created.id, new Set(existing.map((r) => r.id)));
+    return new LocalExperiment(db, created.name, created.id, new Set(existing.map((r) => r.id)), options.bulk);
   }
 
   logSpan(project: string, args: StartSpanArgs = {}): RecorderSpan {

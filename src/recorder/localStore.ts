@@ -226,6 +226,8 @@ export class LocalStore implements ExperimentReader {
   }
 
   close(): void {
+    // A bulk writer's transaction (ExperimentOptions.bulk) is kept, not rolled back.
+    if (this.handle?.inTransaction) this.handle.exec("COMMIT");
     this.handle?.close();
     this.handle = undefined;
   }

@@ -14,6 +14,8 @@ export interface SpanEvent {
   metadata?: Record<string, unknown>;
   metrics?: Record<string, number>;
   id?: string;
+  /** The dataset record an experiment row ran on (Braintrust links the row to it; ingest sets it). */
+  origin?: { object_type: "dataset"; object_id: string; id: string };
 }
 
 export interface StartSpanArgs {
@@ -60,6 +62,11 @@ export interface ExperimentOptions {
   dataset?: DatasetHandle;
   metadata?: Record<string, unknown>;
   description?: string;
+  /**
+   * Bulk writing (ingest): rows may be held back and written together, becoming visible at the latest on
+   * `flush()`, as with the Braintrust SDK's queue. Every span must be ended to be written.
+   */
+  bulk?: boolean;
 }
 
 export interface ExperimentHandle {
