@@ -1,0 +1,55 @@
+// The write pass re-reads each task and simulation by the byte range the validation pass recorded, so only one
+// item is in memory at a time and the file is never scanned twice.
+import { open, type FileHandle } from "node:fs/promises";
+import { AppError } from "../errors.js";
+import { parseItem } from "./parseItem.js";
+import type { ItemRef } from "./validate.js";
+
+const OPEN_FILES = 4;
+
+export class ItemReader {
+  private readonly handles = new Map<string, FileHandle>();
+
+  /** The item at `ref` of `path`, parsed (secrets still in: the writer redacts what it stores). */
+  async read(path: string, ref: ItemRef, item: string): Promise<unknown> {
+    const bytes = await this.bytes(path, ref);
+    let parsed;
+    try {
+      parsed = parseItem(bytes, "utf8", { file: path, item, offset: ref.offset }, ref.nonFinite);
+    } catch (cause) {
+      throw new AppError("INTERNAL", `${path} changed while it was being ingested (${item})`, { cause });
+    }
+    return parsed.value;
+  }
+
+  async close(): Promise<void> {
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(handles.map((h) => h.close()));
+  }
+
+  private async bytes(path: string, ref: ItemRef): Promise<Buffer> {
+    const handle = await this.handle(path);
+    const buffer = Buffer.allocUnsafe(ref.length);
+    let done = 0;
+    while (done < ref.length) {
+      const { bytesRead } = await handle.read(buffer, done, ref.length - done, ref.offset + done);
+      if (bytesRead === 0) throw new AppError("INTERNAL", `${path} is shorter than when it was validated`);
+      done += bytesRead;
+    }
+    return buffer;
+  }
+
+  private async handle(path: string): Promise<FileHandle> {
+    const known = this.handles.get(path);
+    if (known) return known;
+    if (this.handles.size >= OPEN_FILES) {
+      const [oldest, handle] = this.handles.entries().next().value as [string, FileHandle];
+      this.handles.delete(oldest);
+      await handle.close();
+    }
+    const handle = await open(path, "r");
+    this.handles.set(path, handle);
+    return handle;
+  }
+}

@@ -1,0 +1,21 @@
+// Default names: a dataset per domain, an experiment per agent model and reasoning effort (leaderboard-style
+// labels such as "gpt-5-medium"; the file's name is not reliable metadata, so it is only the last resort).
+import { basename } from "node:path";
+import type { RunHeader } from "./runs.js";
+
+export function defaultDatasetName(domain: string): string {
+  const words = domain
+    .split(/[_\s]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1));
+  return `Tau Bench ${words.join(" ")} Tasks`;
+}
+
+/** "gpt-5" + {reasoning_effort: "medium"} → "gpt-5-medium"; "xai/grok-3" → "grok-3"; no model → the file's name. */
+export function defaultExperimentName(header: RunHeader, label: string): string {
+  if (header.agentModel) {
+    const model = header.agentModel.slice(header.agentModel.lastIndexOf("/") + 1) || header.agentModel;
+    return header.reasoningEffort ? `${model}-${header.reasoningEffort}` : model;
+  }
+  return basename(label).replace(/(\.json)?(\.gz)?$/i, "");
+}

@@ -1,0 +1,326 @@
+// Ingest as a job: files are added one by one (each validated as it streams in, uploads spooled to disk), then
+// committed: metrics computed, then dataset rows and experiments written. Nothing is written before every file of
+// the job has passed validation, so a bad file leaves the store untouched.
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { AppError } from "../errors.js";
+import type { BootstrapOptions } from "../metrics/bootstrap.js";
+import type { Recorder } from "../recorder/types.js";
+import { ItemReader } from "./itemReader.js";
+import { defaultDatasetName, defaultExperimentName } from "./naming.js";
+import { expandPaths } from "./paths.js";
+import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./report.js";
+import { groupRuns, type Run } from "./runs.js";
+import { validateChunks, type ValidatedFile } from "./validate.js";
+import { writeDataset, writeExperiment, type WriteContext } from "./write.js";
+
+export interface IngestSettings {
+  recorder: Recorder;
+  /** The project when the request names none. */
+  project: string;
+  /** Where uploads and decompressed files are kept between the two passes. */
+  spoolDir: string;
+  /** The largest (decompressed) file accepted. */
+  maxFileBytes: number;
+  /** The largest single task or simulation accepted; memory use is bounded by it. */
+  maxItemBytes?: number;
+  bootstrap?: BootstrapOptions;
+}
+
+export interface IngestRequest {
+  /** Experiment names, in the order of the runs; runs without one get a name from their model. */
+  experiments?: string[];
+  dataset?: string;
+  project?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+export type IngestProgress =
+  | { phase: "validate"; file: string; bytes: number; total_bytes: number | null; simulations: number }
+  | { phase: "write"; experiment: string; simulations: number; total_simulations: number };
+
+export interface DatasetReport {
+  name: string;
+  rows: number;
+  new_rows: number;
+}
+
+export interface ExperimentReport {
+  name: string;
+  file: string;
+  format: string;
+  dataset: string;
+  domain: string;
+  model: string | null;
+  reasoning_effort: string | null;
+  user_model: string | null;
+  tasks: number;
+  simulations: number;
+  new_rows: number;
+  metrics: RunMetricsReport;
+  url?: string;
+}
+
+export interface IngestReport {
+  /** The (first) dataset written; `datasets` lists all when the files span several domains. */
+  dataset: DatasetReport | null;
+  datasets: DatasetReport[];
+  experiments: ExperimentReport[];
+  /** Each later experiment against the first, on their shared tasks. */
+  comparisons: ComparisonReport[];
+  warnings: string[];
+}
+
+const DEFAULT_MAX_ITEM_BYTES = 256 * 1024 * 1024;
+const PROGRESS_INTERVAL_MS = 100;
+const GZIP_CHUNK = 1024 * 1024;
+
+export class IngestJob {
+  private readonly files: ValidatedFile[] = [];
+  private readonly spooled: string[] = [];
+  private lastProgress = 0;
+
+  constructor(
+    private readonly settings: IngestSettings,
+    private readonly request: IngestRequest = {},
+  ) {}
+
+  /** A file on disk (plain or gzip): validated in place, or decompressed to the spool as it is read. */
+  async addFile(path: string, name = path): Promise<void> {
+    const size = (await stat(path)).size;
+    const gzip = await startsWithGzipMagic(path);
+    const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+    if (gzip) return this.addStream(name, stream);
+    this.files.push(await this.validate(name, path, stream, size));
+  }
+
+  /** An upload or any stream (plain or gzip): spooled to disk while it is validated. */
+  async addStream(name: string, stream: AsyncIterable<Buffer>): Promise<void> {
+    await mkdir(this.settings.spoolDir, { recursive: true });
+    const path = join(this.settings.spoolDir, `ingest-${randomUUID()}.json`);
+    this.spooled.push(path);
+    const spool = await open(path, "w");
+    try {
+      const chunks = spoolTo(spool, limitBytes(gunzipIfNeeded(stream, name), this.settings.maxFileBytes, name));
+      this.files.push(await this.validate(name, path, chunks, null));
+    } finally {
+      await spool.close();
+    }
+  }
+
+  /** Writes everything added; call once. */
+  async commit(): Promise<IngestReport> {
+    const { recorder, bootstrap } = this.settings;
+    const project = this.request.project ?? this.settings.project;
+    const runs = groupRuns(this.files);
+    if (runs.length === 0) throw new AppError("BAD_REQUEST", "no results file was sent");
+    const warnings = runs.flatMap((r) => r.warnings);
+    const names = experimentNames(runs, this.request.experiments ?? [], warnings);
+    const datasetNames = runs.map((r) => this.request.dataset ?? defaultDatasetName(r.header.domain));
+    const summaries = runs.map((run) => summarizeRun(run, bootstrap));
+    checkAborted(this.request.signal);
+
+    const reader = new ItemReader();
+    try {
+      const ctx: WriteContext = { recorder, reader, project, signal: this.request.signal };
+      const datasets: DatasetReport[] = [];
+      const byDataset = new Map<string, Awaited<ReturnType<typeof writeDataset>> & { handle: ReturnType<Recorder["dataset"]> }>();
+      for (const name of new Set(datasetNames)) {
+        const members = runs.filter((_, i) => datasetNames[i] === name);
+        const handle = recorder.dataset(project, name);
+        const written = await writeDataset(handle, members, ctx);
+        byDataset.set(name, { ...written, handle });
+        datasets.push({ name, rows: written.rows, new_rows: written.newRows });
+        if (new Set(members.map((r) => r.header.domain)).size > 1) {
+          warnings.push(`dataset "${name}" holds tasks of several domains; a task id shared by two keeps the first`);
+        }
+      }
+      const experiments: ExperimentReport[] = [];
+      for (const [i, run] of runs.entries()) {
+        const dataset = byDataset.get(datasetNames[i])!;
+        const summary = summaries[i];
+        let written = 0;
+        const onSimulation = () => {
+          written++;
+          this.progress({ phase: "write", experiment: names[i], simulations: written, total_simulations: run.simulations.length });
+        };
+        const { experiment, newRows } = await writeExperiment(
+          run,
+          {
+            name: names[i],
+            dataset: dataset.handle,
+            definitions: dataset.definitions,
+            metrics: summary.metrics,
+            metadata: experimentMetadata(run, summary.report),
+          },
+          { ...ctx, onSimulation },
+        );
+        this.progress({ phase: "write", experiment: names[i], simulations: written, total_simulations: run.simulations.length }, true);
+        const url = await experiment.url();
+        experiments.push({
+          name: experiment.name,
+          file: run.label,
+          format: run.header.format,
+          dataset: datasetNames[i],
+          domain: run.header.domain,
+          model: run.header.agentModel,
+          reasoning_effort: run.header.reasoningEffort,
+          user_model: run.header.userModel,
+          tasks: summary.metrics.tasks,
+          simulations: run.simulations.length,
+          new_rows: newRows,
+          metrics: summary.report,
+          ...(url ? { url } : {}),
+        });
+      }
+      const comparisons = buildComparisons(
+        experiments.map((e, i) => ({ name: e.name, metrics: summaries[i].metrics })),
+        bootstrap,
+      );
+      return { dataset: datasets[0] ?? null, datasets, experiments, comparisons, warnings };
+    } finally {
+      await reader.close();
+    }
+  }
+
+  /** Deletes the spooled copies. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.spooled.splice(0).map((p) => rm(p, { force: true })));
+  }
+
+  private async validate(name: string, path: string, chunks: AsyncIterable<Buffer>, size: number | null) {
+    return validateChunks(chunks, {
+      name,
+      path,
+      maxValueBytes: this.settings.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES,
+      signal: this.request.signal,
+      onChunk: (bytes, simulations) =>
+        this.progress({ phase: "validate", file: name, bytes, total_bytes: size, simulations }, bytes === size),
+    });
+  }
+
+  private progress(event: IngestProgress, force = false): void {
+    const onProgress = this.request.onProgress;
+    if (!onProgress) return;
+    const now = Date.now();
+    if (!force && now - this.lastProgress < PROGRESS_INTERVAL_MS) return;
+    this.lastProgress = now;
+    onProgress(event);
+  }
+}
+
+/** Ingests files and directories from disk (the CLI, the benchmark). */
+export async function ingestFiles(paths: string[], settings: IngestSettings, request: IngestRequest = {}): Promise<IngestReport> {
+  const job = new IngestJob(settings, request);
+  try {
+    for (const file of await expandPaths(paths)) await job.addFile(file);
+    return await job.commit();
+  } finally {
+    await job.dispose();
+  }
+}
+
+/** Given names first (each at most once), then model-derived ones, made unique within the request. */
+function experimentNames(runs: Run[], given: string[], warnings: string[]): string[] {
+  if (given.length > runs.length) {
+    throw new AppError("BAD_REQUEST", `${given.length} experiment names for ${runs.length} results file(s)`);
+  }
+  const duplicate = given.find((n, i) => given.indexOf(n) !== i);
+  if (duplicate) throw new AppError("BAD_REQUEST", `experiment name "${duplicate}" is given to two files`);
+  const taken = new Set(given);
+  return runs.map((run, i) => {
+    if (given[i]) return given[i];
+    const base = defaultExperimentName(run.header, run.label);
+    let name = base;
+    if (taken.has(name)) name = `${base}-${run.header.domain}`;
+    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    if (name !== base) warnings.push(`${run.label}: experiment "${base}" is taken in this request; named "${name}"`);
+    taken.add(name);
+    return name;
+  });
+}
+
+function experimentMetadata(run: Run, metrics: RunMetricsReport): Record<string, unknown> {
+  const h = run.header;
+  return {
+    source: "tau2-ingest",
+    file: run.label,
+    format: h.format,
+    domain: h.domain,
+    agent_model: h.agentModel,
+    reasoning_effort: h.reasoningEffort,
+    user_model: h.userModel,
+    agent_implementation: h.agentImplementation,
+    user_implementation: h.userImplementation,
+    num_trials: h.numTrials,
+    git_commit: h.gitCommit,
+    timestamp: h.timestamp,
+    info: h.info,
+    // tau2's own numbers (avg_reward over simulations, pass^k) with intervals, as the response gives them.
+    tau2_metrics: metrics,
+  };
+}
+
+async function startsWithGzipMagic(path: string): Promise<boolean> {
+  const handle = await open(path, "r");
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The stream's bytes, decompressed when they start with the gzip magic number. */
+async function* gunzipIfNeeded(stream: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+  const it = stream[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const head: Buffer = first.value;
+  const rest = async function* () {
+    yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
+  };
+  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* rest();
+    return;
+  }
+  const gunzip = createGunzip({ chunkSize: GZIP_CHUNK });
+  const source = Readable.from(rest(), { objectMode: false });
+  source.on("error", (e) => gunzip.destroy(e));
+  source.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError("BAD_REQUEST", `${name}: invalid gzip data: ${(error as Error).message}`, { details: { file: name } });
+  } finally {
+    source.destroy();
+  }
+}
+
+async function* limitBytes(chunks: AsyncIterable<Buffer>, limit: number, name: string): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of chunks) {
+    total += chunk.length;
+    if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `${name}: larger than ${limit} bytes`, { details: { file: name } });
+    yield chunk;
+  }
+}
+
+async function* spoolTo(handle: FileHandle, chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    await handle.writeFile(chunk);
+    yield chunk;
+  }
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AppError("CANCELLED", "ingest cancelled");
+}
