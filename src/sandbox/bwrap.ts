@@ -10,26 +10,25 @@ import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { AppError } from "../errors.js";
 import type { SandboxLimits } from "./limits.js";
-import { checkDatabase, composeSandbox, shellDbPath, type CreateSandbox, type Mode } from "./runSandbox.js";
+import {
+  checkDatabase,
+  COMMAND_ENV,
+  composeSandbox,
+  SHELL_WORKDIR as WORKDIR,
+  shellDbPath,
+  type CreateSandbox,
+  type Mode,
+} from "./runSandbox.js";
 import { ShellHost } from "./shellHost.js";
 import { commandLimits, maxResultLineBytes, startSupervisor, SUPERVISOR_SOURCE, type SupervisorConfig } from "./supervisor.js";
 import { createWorkspace, sandboxOwner } from "./workspace.js";
 
-const WORKDIR = "/work";
 const NODE_INSIDE = "/sandbox/node";
 const ROOT_LINKS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 // Debian's `awk` and friends are symlinks through /etc/alternatives; the loader wants its cache.
 const ETC_BINDS = ["/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"];
 const PASSWD = "root:x:0:0:root:/:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/work:/bin/bash\n";
 const GROUP = "root:x:0:\nnogroup:x:65534:\n";
-
-export const COMMAND_ENV = {
-  PATH: "/usr/local/bin:/usr/bin:/bin",
-  HOME: WORKDIR,
-  TMPDIR: "/tmp",
-  LANG: "C.UTF-8",
-  TERM: "dumb",
-};
 
 export interface BwrapModeOptions {
   bwrapPath: string;

@@ -2,20 +2,17 @@
 // to this file in dist/, or the .ts source through tsx when the service runs from source (dev, tests).
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export interface NodeEntry {
   script: string;
   execArgv: string[];
-  /** Files the child must be able to read to start (for Node's permission model). */
-  readPaths: string[];
 }
 
 export function nodeEntry(name: string): NodeEntry {
   const js = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
-  if (existsSync(js)) return { script: js, execArgv: [], readPaths: [dirname(js)] };
+  if (existsSync(js)) return { script: js, execArgv: [] };
   const ts = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
   const tsx = createRequire(import.meta.url).resolve("tsx");
-  return { script: ts, execArgv: ["--import", pathToFileURL(tsx).href], readPaths: [dirname(ts)] };
+  return { script: ts, execArgv: ["--import", pathToFileURL(tsx).href] };
 }

@@ -4,10 +4,9 @@
 // rlimits, deadlines and output caps.
 import { basename } from "node:path";
 import type { SandboxLimits } from "./limits.js";
-import { checkDatabase, composeSandbox, type Mode } from "./runSandbox.js";
+import { checkDatabase, COMMAND_ENV, composeSandbox, type Mode } from "./runSandbox.js";
 import { ShellHost } from "./shellHost.js";
 import { commandLimits, maxResultLineBytes, startSupervisor, SUPERVISOR_SOURCE, type SupervisorConfig } from "./supervisor.js";
-import { COMMAND_ENV } from "./bwrap.js";
 import { createWorkspace } from "./workspace.js";
 
 export function hostMode(options: { baseDir: string; limits: SandboxLimits }): Mode {

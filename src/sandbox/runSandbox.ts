@@ -22,6 +22,18 @@ export interface Mode {
   dispose(): Promise<void>;
 }
 
+/** The workspace as every sandbox's shell names it. */
+export const SHELL_WORKDIR = "/work";
+
+/** The environment every command starts with, and nothing else: no secret reaches a command. */
+export const COMMAND_ENV = {
+  PATH: "/usr/local/bin:/usr/bin:/bin",
+  HOME: SHELL_WORKDIR,
+  TMPDIR: "/tmp",
+  LANG: "C.UTF-8",
+  TERM: "dumb",
+};
+
 /** Where the database appears inside every sandbox. */
 export const shellDbPath = (dbPath: string) => `/data/${basename(dbPath)}`;
 

@@ -6,15 +6,13 @@ import { z } from "zod";
 import { AppError, messageOf } from "../errors.js";
 import { nodeEntry } from "./childEntry.js";
 import { relativeInside, resolveInside } from "./files.js";
-import { COMMAND_ENV } from "./bwrap.js";
 import type { SandboxLimits } from "./limits.js";
-import { checkDatabase, composeSandbox, shellDbPath, type Mode } from "./runSandbox.js";
+import { checkDatabase, COMMAND_ENV, composeSandbox, SHELL_WORKDIR as WORKDIR, shellDbPath, type Mode } from "./runSandbox.js";
 import { execResultSchema, ShellHost, type ShellEvents, type ShellProcess, type StartShell } from "./shellHost.js";
 import type { ReadonlyQueryRunner } from "./types.js";
 import type { ToChild, VirtualShellConfig } from "./virtualShellChild.js";
 import { createWorkspace, sandboxOwner, type Owner, type Workspace } from "./workspace.js";
 
-const WORKDIR = "/work";
 const DIAGNOSTICS_BYTES = 4096;
 
 const fromChild = z.discriminatedUnion("type", [
