@@ -5,7 +5,7 @@
 // rlimits on every command. When the service runs as root, bubblewrap itself runs as nobody (65534), so
 // not even a kernel bug in the namespaces leaves a process with the service's uid.
 import { execFile } from "node:child_process";
-import { chmod, lstat, mkdtemp, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, readlink, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { AppError } from "../errors.js";
@@ -42,10 +42,6 @@ export async function bwrapMode(options: BwrapModeOptions): Promise<Mode> {
     throw new AppError("NOT_CONFIGURED", `bubblewrap (${bwrapPath}) cannot run: ${(e as Error).message}`);
   });
   const layout = await hostLayout();
-  const etc = await mkdtemp(join(baseDir, "sema4-sandbox-etc-"));
-  await chmod(etc, 0o755);
-  await writeFile(join(etc, "passwd"), PASSWD, { mode: 0o644 });
-  await writeFile(join(etc, "group"), GROUP, { mode: 0o644 });
   const owner = sandboxOwner();
   const extra = help.stdout.includes("--disable-userns") ? ["--disable-userns"] : [];
 
@@ -53,6 +49,11 @@ export async function bwrapMode(options: BwrapModeOptions): Promise<Mode> {
     const db = await checkDatabase(dbPath);
     if (owner) await requireWorldReadable(db);
     const workspace = await createWorkspace(baseDir, owner);
+    // Beside work/ and tmp/, outside the sandbox's reach; removed with the workspace.
+    const passwd = join(workspace.root, "passwd");
+    const group = join(workspace.root, "group");
+    await writeFile(passwd, PASSWD, { mode: 0o644 });
+    await writeFile(group, GROUP, { mode: 0o644 });
     const config: SupervisorConfig = {
       tag: `sema4-sandbox-${basename(workspace.root)}`,
       workdir: WORKDIR,
@@ -65,8 +66,8 @@ export async function bwrapMode(options: BwrapModeOptions): Promise<Mode> {
       "--unshare-all", "--unshare-user", ...extra, "--die-with-parent", "--new-session",
       "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
       ...layout,
-      "--ro-bind", join(etc, "passwd"), "/etc/passwd",
-      "--ro-bind", join(etc, "group"), "/etc/group",
+      "--ro-bind", passwd, "/etc/passwd",
+      "--ro-bind", group, "/etc/group",
       "--proc", "/proc",
       "--dev", "/dev",
       "--bind", workspace.tmp, "/tmp",
@@ -92,7 +93,7 @@ export async function bwrapMode(options: BwrapModeOptions): Promise<Mode> {
     return composeSandbox({ mode: "bwrap", workdir: WORKDIR, dbPath: shellDbPath(db), workspace, shell, limits, signal });
   };
 
-  return { create, dispose: () => rm(etc, { recursive: true, force: true }) };
+  return { create };
 }
 
 /** Binds for the host's root links (merged /usr: /bin -> usr/bin) or directories, and what /etc must offer. */

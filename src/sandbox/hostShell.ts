@@ -34,6 +34,5 @@ export function hostMode(options: { baseDir: string; limits: SandboxLimits }): M
       );
       return composeSandbox({ mode: "unsafe-host", workdir: workspace.work, dbPath: db, workspace, shell, limits, signal });
     },
-    dispose: async () => undefined,
   };
 }

@@ -67,7 +67,6 @@ export async function createSandboxFactory(
     runQuery: queries.run,
     async close() {
       await queries.close();
-      await impl.dispose();
     },
   };
 }

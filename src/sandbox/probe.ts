@@ -28,13 +28,12 @@ const PROBE_TIMEOUT_MS = 20_000;
 /** Builds a mode and runs a command in one of its sandboxes; the mode is returned only if that works. */
 async function prove(build: () => Promise<Mode>, command: string, expect: RegExp, baseDir: string): Promise<Mode> {
   const dir = await mkdtemp(join(baseDir, "sema4-probe-"));
-  let impl: Mode | undefined;
   try {
     // The empty file is an empty SQLite database, readable by the sandbox's user.
     await chmod(dir, 0o755);
     const db = join(dir, "probe.db");
     await writeFile(db, "", { mode: 0o644 });
-    impl = await build();
+    const impl = await build();
     const sandbox = await impl.create({ dbPath: db });
     try {
       const result = await sandbox.exec(command, { timeoutMs: PROBE_TIMEOUT_MS });
@@ -45,9 +44,6 @@ async function prove(build: () => Promise<Mode>, command: string, expect: RegExp
       await sandbox.close();
     }
     return impl;
-  } catch (e) {
-    await impl?.dispose();
-    throw e;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -16,10 +16,9 @@ export interface CreateOptions {
 /** Creates one run's sandbox in one mode. */
 export type CreateSandbox = (options: CreateOptions) => Promise<Sandbox>;
 
-/** A mode ready to create sandboxes, and what it set up once for all of them. */
+/** A mode ready to create sandboxes (what it learnt of the host is set up once). */
 export interface Mode {
   create: CreateSandbox;
-  dispose(): Promise<void>;
 }
 
 /** The workspace as every sandbox's shell names it. */

@@ -48,7 +48,6 @@ export function virtualMode(options: VirtualModeOptions): Mode {
       const shell = new ShellHost(startVirtualShell(config, workspace, owner, options), limits);
       return composeSandbox({ mode: "virtual", workdir: WORKDIR, dbPath: config.dbShell, workspace, shell, limits, signal });
     },
-    dispose: async () => undefined,
   };
 }
 
