@@ -12,7 +12,8 @@ import {
   type ExperimentSummary,
 } from "braintrust";
 import { SpanComponentsV4, mergeDicts } from "braintrust/util";
-import { AppError } from "../errors.js";
+import { AppError, messageOf } from "../errors.js";
+import { watchFlushErrors } from "../braintrust/flushErrors.js";
 import { makeRemoteScorer, type PlaygroundScorer } from "./remoteScorer.js";
 import { runEvaluator, type OpenRootSpan, type RunnerListener } from "./runner.js";
 import type { EvalCase, RegisteredEvaluator } from "./types.js";
@@ -177,18 +178,25 @@ export async function runRemoteEval(
       listener,
     );
 
+  const flushErrors = watchFlushErrors(state);
+  const flushAll = async () => {
+    await (experiment ? experiment.flush() : flush({ state }));
+    if (flushErrors.errors.length > 0) {
+      const detail = flushErrors.errors.map(messageOf).join("; ");
+      throw new AppError("UPSTREAM_FAILED", `Braintrust did not accept some of this run's rows: ${detail}`);
+    }
+  };
   try {
     const totals = slug ? await withParent(slug, run, state) : await run();
     // Rows reach Braintrust before the summary: the Playground fills its grid from them.
-    if (experiment) {
-      await experiment.flush();
-      return await experiment.summarize();
-    }
-    await flush({ state });
+    await flushAll();
+    if (experiment) return await experiment.summarize();
     return { projectName: entry.projectName, experimentName: entry.name, scores: totals.scores.summary() };
   } catch (e) {
     // Whatever was logged before a failure or a cancellation still lands.
-    await (experiment ? experiment.flush() : flush({ state })).catch(() => {});
+    await flushAll().catch(() => {});
     throw e;
+  } finally {
+    flushErrors.stop();
   }
 }
