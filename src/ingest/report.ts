@@ -1,7 +1,7 @@
 // The numbers a run reports: tau2's (avg reward over simulations, pass^k), bootstrap intervals, costs, durations,
 // terminations; and paired comparisons between the runs of one request.
 import { BOOTSTRAP_DEFAULTS, runIntervals, type BootstrapOptions, type Interval } from "../metrics/bootstrap.js";
-import { pairedComparison, type TaskChange } from "../metrics/paired.js";
+import { pairedComparison, type PairedComparison, type TaskChange } from "../metrics/paired.js";
 import { INFRASTRUCTURE_ERROR, tau2Metrics, type Tau2Metrics } from "../metrics/tau2.js";
 import type { Run } from "./runs.js";
 
@@ -42,7 +42,7 @@ export interface ComparisonReport {
   shared_tasks: number;
   only_baseline: number;
   only_candidate: number;
-  /** candidate − baseline for "avg_reward" and "pass^1".."pass^k". */
+  /** candidate − baseline for "avg_reward" and "pass^1".."pass^k" (k up to the smaller max_k). */
   statistics: Record<string, ComparisonStatisticReport>;
   improved: { task_id: string; baseline: number; candidate: number }[];
   regressed: { task_id: string; baseline: number; candidate: number }[];
@@ -91,34 +91,40 @@ export function summarizeRun(run: Run, bootstrap: BootstrapOptions = {}): { metr
   };
 }
 
-/** Every run after the first against the first, where they share tasks. */
+/** Every run against the earliest run before it that shares tasks with it (the first of its domain, usually). */
 export function buildComparisons(
   runs: { name: string; metrics: Tau2Metrics }[],
   bootstrap: BootstrapOptions = {},
 ): ComparisonReport[] {
-  const [baseline, ...candidates] = runs;
   const reports: ComparisonReport[] = [];
-  for (const candidate of candidates) {
-    const c = pairedComparison(baseline.metrics, candidate.metrics, bootstrap);
-    if (c.sharedTasks === 0) continue;
-    const change = (t: TaskChange) => ({ task_id: t.taskId, baseline: t.a, candidate: t.b });
-    reports.push({
-      baseline: baseline.name,
-      candidate: candidate.name,
-      shared_tasks: c.sharedTasks,
-      only_baseline: c.onlyA,
-      only_candidate: c.onlyB,
-      statistics: Object.fromEntries(
-        Object.entries(c.statistics).map(([name, s]) => [
-          name,
-          { baseline: s.a, candidate: s.b, difference: s.difference, ci: s.interval, significant: s.significant },
-        ]),
-      ),
-      improved: c.improved.map(change),
-      regressed: c.regressed.map(change),
-    });
-  }
+  runs.forEach((candidate, i) => {
+    for (const baseline of runs.slice(0, i)) {
+      const c = pairedComparison(baseline.metrics, candidate.metrics, bootstrap);
+      if (c.sharedTasks === 0) continue;
+      reports.push(comparisonReport(baseline.name, candidate.name, c));
+      return;
+    }
+  });
   return reports;
+}
+
+function comparisonReport(baseline: string, candidate: string, c: PairedComparison): ComparisonReport {
+  const change = (t: TaskChange) => ({ task_id: t.taskId, baseline: t.a, candidate: t.b });
+  return {
+    baseline,
+    candidate,
+    shared_tasks: c.sharedTasks,
+    only_baseline: c.onlyA,
+    only_candidate: c.onlyB,
+    statistics: Object.fromEntries(
+      Object.entries(c.statistics).map(([name, s]) => [
+        name,
+        { baseline: s.a, candidate: s.b, difference: s.difference, ci: s.interval, significant: s.significant },
+      ]),
+    ),
+    improved: c.improved.map(change),
+    regressed: c.regressed.map(change),
+  };
 }
 
 /** The non-null values. */

@@ -247,9 +247,10 @@ export class JsonScanner {
   /** Declares the end of input; throws if the document is incomplete. */
   end(): void {
     if (this.state === State.Done) return;
-    if (this.state === State.Begin) this.fail("empty document", this.base);
+    // fail() counts from the start of the last chunk, which end() has already passed.
+    if (this.state === State.Begin) this.fail("empty document", 0);
     const where = this.state === State.Capture ? ` (inside ${this.describe(this.captureKey, this.captureIndex)})` : "";
-    this.fail(`unexpected end of input${where}: the file is truncated`, this.base);
+    this.fail(`unexpected end of input${where}: the file is truncated`, 0);
   }
 
   /** Bytes consumed so far. */

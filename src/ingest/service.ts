@@ -31,13 +31,17 @@ export interface IngestSettings {
   bootstrap?: BootstrapOptions;
 }
 
-export interface IngestRequest {
+export interface IngestControl {
+  signal?: AbortSignal;
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+/** Where the results go; a multipart upload may name them after its files. */
+export interface IngestNames {
   /** Experiment names, in the order of the runs; runs without one get a name from their model. */
   experiments?: string[];
   dataset?: string;
   project?: string;
-  signal?: AbortSignal;
-  onProgress?: (progress: IngestProgress) => void;
 }
 
 export type IngestProgress =
@@ -71,12 +75,14 @@ export interface IngestReport {
   dataset: DatasetReport | null;
   datasets: DatasetReport[];
   experiments: ExperimentReport[];
-  /** Each later experiment against the first, on their shared tasks. */
+  /** Each experiment against the earliest one before it that shares tasks with it, on those tasks. */
   comparisons: ComparisonReport[];
   warnings: string[];
 }
 
 const DEFAULT_MAX_ITEM_BYTES = 256 * 1024 * 1024;
+/** Below this many tasks a percentile bootstrap under-covers (see sql-scoring-and-pass-k.md §4.4). */
+const FEW_TASKS = 20;
 const PROGRESS_INTERVAL_MS = 100;
 const GZIP_CHUNK = 1024 * 1024;
 
@@ -87,7 +93,7 @@ export class IngestJob {
 
   constructor(
     private readonly settings: IngestSettings,
-    private readonly request: IngestRequest = {},
+    private readonly control: IngestControl = {},
   ) {}
 
   /** A file on disk (plain or gzip): validated in place, or decompressed to the spool as it is read. */
@@ -114,20 +120,25 @@ export class IngestJob {
   }
 
   /** Writes everything added; call once. */
-  async commit(): Promise<IngestReport> {
+  async commit(request: IngestNames = {}): Promise<IngestReport> {
     const { recorder, bootstrap } = this.settings;
-    const project = this.request.project ?? this.settings.project;
+    const project = request.project ?? this.settings.project;
     const runs = groupRuns(this.files);
     if (runs.length === 0) throw new AppError("BAD_REQUEST", "no results file was sent");
     const warnings = runs.flatMap((r) => r.warnings);
-    const names = experimentNames(runs, this.request.experiments ?? [], warnings);
-    const datasetNames = runs.map((r) => this.request.dataset ?? defaultDatasetName(r.header.domain));
+    const names = experimentNames(runs, request.experiments ?? [], warnings);
+    const datasetNames = runs.map((r) => request.dataset ?? defaultDatasetName(r.header.domain));
     const summaries = runs.map((run) => summarizeRun(run, bootstrap));
-    checkAborted(this.request.signal);
+    summaries.forEach(({ metrics }, i) => {
+      if (metrics.tasks > 0 && metrics.tasks < FEW_TASKS) {
+        warnings.push(`${runs[i].label}: ${metrics.tasks} task(s): bootstrap intervals over so few tasks are too narrow`);
+      }
+    });
+    checkAborted(this.control.signal);
 
     const reader = new ItemReader();
     try {
-      const ctx: WriteContext = { recorder, reader, project, signal: this.request.signal };
+      const ctx: WriteContext = { recorder, reader, project, signal: this.control.signal };
       const datasets: DatasetReport[] = [];
       const byDataset = new Map<string, Awaited<ReturnType<typeof writeDataset>> & { handle: ReturnType<Recorder["dataset"]> }>();
       for (const name of new Set(datasetNames)) {
@@ -198,14 +209,14 @@ export class IngestJob {
       name,
       path,
       maxValueBytes: this.settings.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES,
-      signal: this.request.signal,
+      signal: this.control.signal,
       onChunk: (bytes, simulations) =>
         this.progress({ phase: "validate", file: name, bytes, total_bytes: size, simulations }, bytes === size),
     });
   }
 
   private progress(event: IngestProgress, force = false): void {
-    const onProgress = this.request.onProgress;
+    const onProgress = this.control.onProgress;
     if (!onProgress) return;
     const now = Date.now();
     if (!force && now - this.lastProgress < PROGRESS_INTERVAL_MS) return;
@@ -215,11 +226,15 @@ export class IngestJob {
 }
 
 /** Ingests files and directories from disk (the CLI, the benchmark). */
-export async function ingestFiles(paths: string[], settings: IngestSettings, request: IngestRequest = {}): Promise<IngestReport> {
+export async function ingestFiles(
+  paths: string[],
+  settings: IngestSettings,
+  request: IngestNames & IngestControl = {},
+): Promise<IngestReport> {
   const job = new IngestJob(settings, request);
   try {
     for (const file of await expandPaths(paths)) await job.addFile(file);
-    return await job.commit();
+    return await job.commit(request);
   } finally {
     await job.dispose();
   }

@@ -1,5 +1,6 @@
 // buildApp: the whole service as a Fastify instance built from its dependencies. main.ts only listens;
 // tests build it with fakes (a fake Braintrust API URL, a temporary DATA_DIR) and use inject() or a port.
+import { join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
@@ -13,6 +14,8 @@ import { corsPlugin } from "./devserver/cors.js";
 import { devServerRoutes } from "./devserver/routes.js";
 import { rateLimitPlugin } from "./plugins/rateLimit.js";
 import { experimentRoutes } from "./experiments/routes.js";
+import { ingestRoutes } from "./admin/ingestRoutes.js";
+import { makeOperatorAuth } from "./auth/operatorAuth.js";
 import { LocalStore } from "../recorder/localStore.js";
 import { createRecorder } from "../recorder/index.js";
 import type { Recorder } from "../recorder/types.js";
@@ -67,13 +70,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   const registry = deps.registry ?? (await defaultRegistry(config));
   app.log.info({ evaluators: registry.list().map((e) => e.name) }, "evaluators loaded");
+  const sessions = new BraintrustSessions({
+    appUrl: config.BRAINTRUST_APP_URL,
+    maxEntries: config.LOGIN_CACHE_SIZE,
+    ttlMs: config.LOGIN_CACHE_TTL_MS,
+  });
   await app.register(devServerRoutes, {
     registry,
-    sessions: new BraintrustSessions({
-      appUrl: config.BRAINTRUST_APP_URL,
-      maxEntries: config.LOGIN_CACHE_SIZE,
-      ttlMs: config.LOGIN_CACHE_TTL_MS,
-    }),
+    sessions,
     allowedOrg: config.DEV_ORG_NAME,
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     defaultConcurrency: config.EVAL_DEFAULT_CONCURRENCY,
@@ -89,6 +93,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const experimentStore = new LocalStore(config.DATA_DIR);
   app.addHook("onClose", async () => experimentStore.close());
   await app.register(experimentRoutes, { store: experimentStore });
+  await app.register(ingestRoutes, {
+    prefix: "/admin",
+    recorder,
+    project: config.BRAINTRUST_PROJECT,
+    bodyLimit: config.INGEST_BODY_LIMIT,
+    spoolDir: join(config.DATA_DIR, "ingest-spool"),
+    authorize: makeOperatorAuth({ adminToken: config.ADMIN_TOKEN, orgName: config.BRAINTRUST_ORG_NAME, sessions }),
+    shutdownSignal: app.appState.shutdown.signal,
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+  });
 
   await app.register(healthRoutes, {
     isDraining: () => app.appState.draining,

@@ -1,0 +1,110 @@
+// npm run ingest -- FILE_OR_DIR... [--experiment NAME]... [--dataset NAME] [--project NAME] [--compare]
+// The same ingest as POST /admin/ingest, without HTTP: progress on stderr, the results table on stdout.
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { ConfigError, loadConfig } from "../config.js";
+import { isAppError, messageOf } from "../errors.js";
+import { ingestFiles, type IngestProgress } from "../ingest/service.js";
+import { createLogger } from "../logger.js";
+import { createRecorder } from "../recorder/index.js";
+import { progressLine, reportTable } from "./ingestTable.js";
+
+const USAGE = `Usage: npm run ingest -- FILE_OR_DIR... [--experiment NAME]... [--dataset NAME] [--project NAME] [--compare]
+
+  FILE_OR_DIR   tau2 results (.json or .json.gz), a tau2 directory run (results.json + simulations/),
+                a tau-bench v1 results list, or a directory of such files
+  --experiment  the experiment name of each file, in order (default: the agent model and reasoning effort)
+  --dataset     the dataset name (default: "Tau Bench <Domain> Tasks")
+  --project     the project (default: BRAINTRUST_PROJECT)
+  --compare     print the paired comparison of each experiment with the first
+
+Writes to Braintrust when BRAINTRUST_API_KEY is set, else to the local store under DATA_DIR.`;
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      allowPositionals: true,
+      options: {
+        experiment: { type: "string", multiple: true },
+        dataset: { type: "string" },
+        project: { type: "string" },
+        compare: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${messageOf(e)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.values.help || args.positionals.length === 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return args.values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+  // Logs go to stderr: stdout is the table.
+  const logger = createLogger(config, pino.destination(2));
+  const recorder = createRecorder(config, logger);
+  const progress = new ProgressLine();
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  try {
+    const report = await ingestFiles(
+      args.positionals,
+      {
+        recorder,
+        project: config.BRAINTRUST_PROJECT,
+        spoolDir: join(config.DATA_DIR, "ingest-spool"),
+        maxFileBytes: config.INGEST_BODY_LIMIT * 8,
+      },
+      {
+        experiments: args.values.experiment,
+        dataset: args.values.dataset,
+        project: args.values.project,
+        signal: controller.signal,
+        onProgress: (p) => progress.show(p),
+      },
+    );
+    progress.done();
+    process.stdout.write(`${reportTable(report, { compare: args.values.compare })}\n`);
+    return 0;
+  } catch (e) {
+    progress.done();
+    process.stderr.write(`ingest failed: ${isAppError(e) ? e.message : messageOf(e)}\n`);
+    return 1;
+  } finally {
+    await recorder.close();
+  }
+}
+
+/** One line redrawn in place on a terminal; elsewhere (CI logs) a line per second at most. */
+class ProgressLine {
+  private readonly tty = process.stderr.isTTY === true;
+  private last = 0;
+  private shown = false;
+
+  show(p: IngestProgress): void {
+    const line = progressLine(p);
+    if (this.tty) {
+      process.stderr.write(`\r\x1b[2K${line}`);
+      this.shown = true;
+    } else if (Date.now() - this.last >= 1000) {
+      this.last = Date.now();
+      process.stderr.write(`${line}\n`);
+    }
+  }
+
+  done(): void {
+    if (this.shown) process.stderr.write("\n");
+    this.shown = false;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(e instanceof ConfigError ? `${e.message}\n` : `fatal: ${e?.stack ?? e}\n`);
+    process.exit(e instanceof ConfigError ? 2 : 1);
+  },
+);

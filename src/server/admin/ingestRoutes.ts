@@ -1,0 +1,242 @@
+// POST /admin/ingest: tau-bench / tau2-bench results files in, a dataset and experiments out. The body is never
+// buffered: this plugin's own content-type parsers hand the raw stream on (JSON or gzip), or @fastify/multipart
+// hands each file part on, and the ingest job spools and validates it as it arrives.
+import multipart from "@fastify/multipart";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { AppError } from "../../errors.js";
+import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/service.js";
+import type { BootstrapOptions } from "../../metrics/bootstrap.js";
+import type { Recorder } from "../../recorder/types.js";
+import { openSse } from "../devserver/sse.js";
+import { renderError, toAppError } from "../errorHandler.js";
+
+export interface IngestRoutesOptions {
+  recorder: Recorder;
+  /** The project when the request names none (BRAINTRUST_PROJECT). */
+  project: string;
+  /** Bytes accepted per request (INGEST_BODY_LIMIT); a gzip body's decompressed size may be 8 times that. */
+  bodyLimit: number;
+  /** Where uploads wait between the validation and the write pass (DATA_DIR/ingest-spool). */
+  spoolDir: string;
+  /** Runs before the body is read (operator auth). */
+  authorize?: (request: FastifyRequest) => Promise<void>;
+  /** Aborts ingests in flight when the server gives up draining. */
+  shutdownSignal?: AbortSignal;
+  heartbeatMs?: number;
+  bootstrap?: BootstrapOptions;
+}
+
+const STREAMED_TYPES = ["application/json", "application/gzip", "application/x-gzip", "application/octet-stream"];
+const DECOMPRESSED_FACTOR = 8;
+
+const namesSchema = z.object({
+  experiment: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+  dataset: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+  /** The file name to report and name the experiment after, for a raw body. */
+  filename: z.string().min(1).optional(),
+});
+type Names = z.infer<typeof namesSchema>;
+
+export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app, opts) => {
+  // Encapsulated: only this plugin's routes get the raw body stream instead of a parsed one.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(STREAMED_TYPES, (_request, payload, done) => done(null, payload));
+  await app.register(multipart, { limits: { fileSize: opts.bodyLimit, files: 100, fields: 100, parts: 200 } });
+  if (opts.authorize) app.addHook("onRequest", opts.authorize);
+
+  const settings: IngestSettings = {
+    recorder: opts.recorder,
+    project: opts.project,
+    spoolDir: opts.spoolDir,
+    maxFileBytes: opts.bodyLimit * DECOMPRESSED_FACTOR,
+    bootstrap: opts.bootstrap,
+  };
+
+  app.post("/ingest", { bodyLimit: opts.bodyLimit }, async (request, reply) => {
+    const declared = Number(request.headers["content-length"]);
+    if (declared > opts.bodyLimit) {
+      throw new AppError("PAYLOAD_TOO_LARGE", `The body (${declared} bytes) is over the limit of ${opts.bodyLimit} bytes`);
+    }
+    const query = parseNames(request.query);
+    const wantsEvents = (request.headers.accept ?? "").includes("text/event-stream");
+    const controller = new AbortController();
+    const stopOnShutdown = () => controller.abort(new Error("server shutting down"));
+    opts.shutdownSignal?.addEventListener("abort", stopOnShutdown, { once: true });
+    // A client that goes away while its files are still being read cancels the ingest; once writing has begun,
+    // the write completes so that the store is not left half-written.
+    let writing = false;
+    request.raw.on("close", () => {
+      if (!writing && !request.raw.complete) controller.abort(new Error("client closed the connection"));
+    });
+    const sse = wantsEvents ? openSse(reply, opts.heartbeatMs ?? 15_000) : undefined;
+    const onProgress = sse ? (p: IngestProgress) => sse.send("progress", JSON.stringify(p)) : undefined;
+    const job = new IngestJob(settings, { signal: controller.signal, onProgress });
+    try {
+      const names = request.isMultipart()
+        ? await readParts(request, job, query, opts.bodyLimit)
+        : await readBody(request, job, query, opts.bodyLimit);
+      writing = true;
+      const report = await job.commit({
+        experiments: names.experiment === undefined ? [] : [names.experiment].flat(),
+        dataset: names.dataset,
+        project: names.project,
+      });
+      const body = responseSchema.parse(report);
+      if (!sse) return body;
+      sse.send("result", JSON.stringify(body));
+    } catch (error) {
+      if (!sse) throw error;
+      const appError = toAppError(error);
+      request.log.info({ code: appError.code, msg: appError.message }, "ingest failed");
+      sse.send("error", JSON.stringify(renderError(appError)));
+    } finally {
+      opts.shutdownSignal?.removeEventListener("abort", stopOnShutdown);
+      await job.dispose();
+      sse?.end();
+    }
+    return reply;
+  });
+};
+
+function parseNames(raw: unknown): Names {
+  const parsed = namesSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError("VALIDATION_FAILED", "Invalid ingest parameters", { details: parsed.error.issues });
+  }
+  return parsed.data;
+}
+
+/** A single file as the body (plain or gzip JSON). */
+async function readBody(request: FastifyRequest, job: IngestJob, names: Names, limit: number): Promise<Names> {
+  const type = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  if (!STREAMED_TYPES.includes(type)) {
+    throw new AppError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `Send the results file as application/json (or gzip), or several as multipart/form-data, not "${type || "nothing"}"`,
+    );
+  }
+  const body = request.body as AsyncIterable<Buffer>;
+  await job.addStream(names.filename ?? "body", limitBody(body, limit));
+  return names;
+}
+
+/** Every file part is ingested as it arrives; fields name the experiments, dataset and project. */
+async function readParts(request: FastifyRequest, job: IngestJob, query: Names, limit: number): Promise<Names> {
+  const fields: Record<string, string[]> = {};
+  let total = 0;
+  let files = 0;
+  for await (const part of request.parts()) {
+    if (part.type === "field") {
+      (fields[part.fieldname] ??= []).push(String(part.value));
+      continue;
+    }
+    files++;
+    const counted = async function* (stream: AsyncIterable<Buffer>) {
+      for await (const chunk of stream) {
+        total += chunk.length;
+        if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `The files are over the limit of ${limit} bytes`);
+        yield chunk;
+      }
+    };
+    try {
+      await job.addStream(part.filename || part.fieldname, counted(part.file));
+    } catch (error) {
+      throw part.file.truncated ? tooLarge(part.filename, limit) : error;
+    }
+    if (part.file.truncated) throw tooLarge(part.filename, limit);
+  }
+  if (files === 0) throw new AppError("BAD_REQUEST", "The multipart body has no file part");
+  const single = (name: string) => fields[name]?.at(-1);
+  return parseNames({
+    experiment: fields.experiment ?? query.experiment,
+    dataset: single("dataset") ?? query.dataset,
+    project: single("project") ?? query.project,
+  });
+}
+
+async function* limitBody(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `The body is over the limit of ${limit} bytes`);
+    yield chunk;
+  }
+}
+
+function tooLarge(file: string, limit: number): AppError {
+  return new AppError("PAYLOAD_TOO_LARGE", `${file}: over the limit of ${limit} bytes`);
+}
+
+const interval = z.tuple([z.number(), z.number()]);
+const runMetrics = z.object({
+  avg_reward: z.number().nullable(),
+  pass_hat_k: z.record(z.string(), z.number()),
+  max_k: z.number().int(),
+  ci: z.object({
+    confidence: z.number(),
+    iterations: z.number().int(),
+    seed: z.number().int(),
+    avg_reward: interval.nullable(),
+    pass_hat_k: z.record(z.string(), interval),
+  }),
+  cost: z.object({
+    avg_agent_cost: z.number().nullable(),
+    total_agent_cost: z.number().nullable(),
+    avg_user_cost: z.number().nullable(),
+  }),
+  duration: z.object({ avg_seconds: z.number().nullable(), total_seconds: z.number().nullable() }),
+  turns: z.object({ avg: z.number().nullable() }),
+  terminations: z.record(z.string(), z.number().int()),
+  evaluated: z.number().int(),
+  infrastructure_errors: z.number().int(),
+  rule: z.string(),
+});
+const dataset = z.object({ name: z.string(), rows: z.number().int(), new_rows: z.number().int() });
+const taskChange = z.object({ task_id: z.string(), baseline: z.number(), candidate: z.number() });
+
+/** The response, checked at the edge: what the README documents. */
+export const responseSchema = z.object({
+  dataset: dataset.nullable(),
+  datasets: z.array(dataset),
+  experiments: z.array(
+    z.object({
+      name: z.string(),
+      file: z.string(),
+      format: z.string(),
+      dataset: z.string(),
+      domain: z.string(),
+      model: z.string().nullable(),
+      reasoning_effort: z.string().nullable(),
+      user_model: z.string().nullable(),
+      tasks: z.number().int(),
+      simulations: z.number().int(),
+      new_rows: z.number().int(),
+      metrics: runMetrics,
+      url: z.string().optional(),
+    }),
+  ),
+  comparisons: z.array(
+    z.object({
+      baseline: z.string(),
+      candidate: z.string(),
+      shared_tasks: z.number().int(),
+      only_baseline: z.number().int(),
+      only_candidate: z.number().int(),
+      statistics: z.record(
+        z.string(),
+        z.object({
+          baseline: z.number(),
+          candidate: z.number(),
+          difference: z.number(),
+          ci: interval.nullable(),
+          significant: z.boolean(),
+        }),
+      ),
+      improved: z.array(taskChange),
+      regressed: z.array(taskChange),
+    }),
+  ),
+  warnings: z.array(z.string()),
+}) satisfies z.ZodType<IngestReport>;
