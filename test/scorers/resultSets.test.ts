@@ -1,7 +1,7 @@
 // The unit tests that pin execution accuracy, from ../shared/reference/sql-scoring-and-pass-k.md §3.3.
 import { describe, expect, it } from "vitest";
 import { compareResultSets, type CompareOptions } from "../../src/evals/scorers/resultSets.js";
-import { checkReadOnlyStatement, hasTopLevelOrderBy } from "../../src/evals/scorers/sqlText.js";
+import { hasTopLevelOrderBy } from "../../src/evals/scorers/sqlText.js";
 
 const unordered: CompareOptions = { ordered: false };
 const ordered: CompareOptions = { ordered: true };
@@ -111,21 +111,6 @@ describe("SQL text", () => {
     expect(hasTopLevelOrderBy("SELECT 'order by' FROM t -- order by x")).toBe(false);
     expect(hasTopLevelOrderBy('SELECT "order" FROM t /* ORDER BY */')).toBe(false);
     expect(hasTopLevelOrderBy("SELECT order_by FROM t")).toBe(false);
-  });
-
-  it("accepts exactly one reading statement", () => {
-    expect(checkReadOnlyStatement("SELECT 1")).toEqual({ ok: true });
-    expect(checkReadOnlyStatement("  select 1 ;  ")).toEqual({ ok: true });
-    expect(checkReadOnlyStatement("(SELECT 1) UNION (SELECT 2)")).toEqual({ ok: true });
-    expect(checkReadOnlyStatement("WITH x AS (SELECT 1) SELECT * FROM x")).toEqual({ ok: true });
-    expect(checkReadOnlyStatement("VALUES (1), (2)")).toEqual({ ok: true });
-    expect(checkReadOnlyStatement("SELECT ';' AS semi")).toEqual({ ok: true });
-    expect(checkReadOnlyStatement("DELETE FROM customers")).toEqual({ ok: false, reason: "not_read_only" });
-    expect(checkReadOnlyStatement("WITH x AS (SELECT 1) DELETE FROM customers")).toEqual({ ok: false, reason: "not_read_only" });
-    expect(checkReadOnlyStatement("PRAGMA writable_schema = 1")).toEqual({ ok: false, reason: "not_read_only" });
-    expect(checkReadOnlyStatement("ATTACH 'x.db' AS x")).toEqual({ ok: false, reason: "not_read_only" });
-    expect(checkReadOnlyStatement("SELECT 1; DROP TABLE customers")).toEqual({ ok: false, reason: "multiple_statements" });
-    expect(checkReadOnlyStatement(" -- nothing\n")).toEqual({ ok: false, reason: "empty" });
   });
 });
 

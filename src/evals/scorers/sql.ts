@@ -1,12 +1,14 @@
 // The SQL scorers: execution accuracy (`sql_correctness`) and, over the trials of one case, the unbiased
 // pass@k and pass^k. Used alike by the `sema4-demo` evaluator, POST /agent and the agent CLI.
-// Each query runs through the ReadonlyQueryRunner: a fresh read-only connection per execution, killable when
-// it runs away, with a row cap. A gold query that fails makes the item invalid (null), never a model failure.
+// Each query runs through the ReadonlyQueryRunner: a fresh read-only connection per execution, one read-only
+// statement only, killable when it runs away, with a row cap. A gold query that fails makes the item invalid
+// (null), never a model failure.
 import { messageOf } from "../../errors.js";
 import { passAtK, passHatK } from "../../metrics/passk.js";
+import { queryErrorReason, type QueryErrorReason } from "../../sandbox/index.js";
 import type { QueryResult, ReadonlyQueryRunner } from "../../sandbox/types.js";
 import { compareResultSets, type CompareOptions, type MismatchReason } from "./resultSets.js";
-import { checkReadOnlyStatement, hasTopLevelOrderBy } from "./sqlText.js";
+import { hasTopLevelOrderBy } from "./sqlText.js";
 
 export type MatchReason =
   | "equal"
@@ -14,9 +16,8 @@ export type MatchReason =
   | MismatchReason
   | "gold_error"
   | "no_sql"
-  | "empty"
-  | "multiple_statements"
   | "not_read_only"
+  | "timeout"
   | "pred_error"
   | "too_many_rows";
 
@@ -45,7 +46,7 @@ export interface MatchOptions extends Pick<CompareOptions, "floats" | "rowSemant
 export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ROWS = 100_000;
 
-type Execution = { ok: true; result: QueryResult } | { ok: false; message: string };
+type Execution = { ok: true; result: QueryResult } | { ok: false; reason?: QueryErrorReason; message: string };
 
 async function execute(options: MatchOptions, dbPath: string, sql: string): Promise<Execution> {
   try {
@@ -57,7 +58,7 @@ async function execute(options: MatchOptions, dbPath: string, sql: string): Prom
     return { ok: true, result };
   } catch (e) {
     if (options.signal?.aborted) throw e;
-    return { ok: false, message: messageOf(e) };
+    return { ok: false, reason: queryErrorReason(e), message: messageOf(e) };
   }
 }
 
@@ -79,7 +80,10 @@ export function createSqlJudge(goldSql: string, options: MatchOptions) {
     if (!g.ok) return { score: null, reason: "gold_error", detail: g.message };
     if (g.result.truncated) return { score: null, reason: "gold_error", detail: "gold result exceeds the row cap" };
     const p = await execute(options, dbPath, predSql);
-    if (!p.ok) return { score: 0, reason: "pred_error", detail: p.message };
+    if (!p.ok) {
+      const reason = p.reason === "not_read_only" || p.reason === "timeout" ? p.reason : "pred_error";
+      return { score: 0, reason, detail: p.message };
+    }
     if (p.result.truncated) return { score: 0, reason: "too_many_rows" };
     const cmp = compareResultSets(g.result.rows, p.result.rows, { ...options, ordered });
     const counts = { goldRows: g.result.rows.length, predRows: p.result.rows.length };
@@ -90,8 +94,6 @@ export function createSqlJudge(goldSql: string, options: MatchOptions) {
 
   return async function judge(predSql: string | null | undefined): Promise<SqlMatch> {
     if (!predSql?.trim()) return { score: 0, reason: "no_sql" };
-    const statement = checkReadOnlyStatement(predSql);
-    if (!statement.ok) return { score: 0, reason: statement.reason };
     const results = await Promise.all(options.dbPaths.map((db) => onDb(db, predSql)));
     const invalid = results.find((r) => r.score === null);
     if (invalid) return invalid;

@@ -1,6 +1,5 @@
-// Just enough SQL lexing to answer two questions about a query without running it: does it order its rows at
-// the top level, and is it exactly one read-only statement. A substring test gets both wrong: `ORDER BY` inside
-// a subquery or a window does not order the result, and `WITH … DELETE` starts like a read.
+// Just enough SQL lexing to tell whether a query orders its rows at the top level. A substring test gets it wrong:
+// `ORDER BY` inside a subquery, a CTE or a window does not order the result.
 
 interface Token {
   /** Upper-cased keyword or identifier; punctuation as itself. */
@@ -60,24 +59,4 @@ function tokens(sql: string): Token[] {
 export function hasTopLevelOrderBy(sql: string): boolean {
   const t = tokens(sql);
   return t.some((tok, i) => tok.depth === 0 && tok.text === "ORDER" && t[i + 1]?.text === "BY" && t[i + 1]!.depth === 0);
-}
-
-export type StatementCheck = { ok: true } | { ok: false; reason: "empty" | "multiple_statements" | "not_read_only" };
-
-const VERBS = new Set(["SELECT", "VALUES", "INSERT", "UPDATE", "DELETE", "REPLACE"]);
-const READS = new Set(["SELECT", "VALUES"]);
-
-/** Exactly one statement, and one that reads: SELECT, VALUES, or WITH … SELECT. */
-export function checkReadOnlyStatement(sql: string): StatementCheck {
-  const t = tokens(sql);
-  const semicolon = t.findIndex((tok) => tok.text === ";" && tok.depth === 0);
-  const statement = semicolon < 0 ? t : t.slice(0, semicolon);
-  if (semicolon >= 0 && t.slice(semicolon).some((tok) => tok.text !== ";")) {
-    return { ok: false, reason: "multiple_statements" };
-  }
-  const first = statement.find((tok) => tok.text !== "(");
-  if (!first) return { ok: false, reason: "empty" };
-  // A CTE list is parenthesised, so the first top-level verb after WITH is the statement's own.
-  const verb = first.text === "WITH" ? statement.find((tok) => tok.depth === 0 && VERBS.has(tok.text))?.text : first.text;
-  return verb !== undefined && READS.has(verb) ? { ok: true } : { ok: false, reason: "not_read_only" };
 }

@@ -1,0 +1,212 @@
+// The `sema4-demo` evaluator: the SQL agent over the `SQL Gen Tasks` cases, `trials` runs per case, scored by
+// execution accuracy and by pass@k / pass^k over those trials. A Braintrust-Evaluator-shaped object, so the same
+// object serves the Playground (/list, /eval) and `npx braintrust eval` (src/evals/sql_gen.eval.ts).
+import { z } from "zod";
+import { DEFAULT_MAX_RETRIES, runSqlGenTask } from "../agent/loop.js";
+import { MODEL_NOT_CONFIGURED, type ModelAccess, type ModelClient } from "../agent/modelClient.js";
+import { promptParameterDefault, type PromptLike } from "../agent/prompt.js";
+import type { AgentStep } from "../agent/types.js";
+import { SQL_TASKS, taskToCase } from "../data/tasks.js";
+import { AppError, messageOf } from "../errors.js";
+import type { ReadonlyQueryRunner, SandboxFactory } from "../sandbox/types.js";
+import { createSqlScorers, type SqlGenOutput, type SqlTrial } from "./scorers/sql.js";
+import type { EvaluatorDef, TaskHooks } from "./types.js";
+
+export const SQL_GEN_EVAL_NAME = "sema4-demo";
+/** The evaluator's scores, in the order of its `scores`. */
+export const SQL_GEN_SCORES = ["sql_correctness", "pass_at_k", "pass_exp_k"] as const;
+export const DEFAULT_AGENT_CONCURRENCY = 4;
+
+/**
+ * A Playground caller's Braintrust login, as the runner hands it to a task (`hooks.caller`): with it the agent
+ * reaches the org's models through the AI proxy on the caller's token, and the service needs no model key.
+ */
+export interface PlaygroundCaller {
+  token: string;
+  proxyUrl: string;
+  orgName?: string;
+}
+
+export interface SqlGenDeps {
+  dbPath: string;
+  sandboxFactory: SandboxFactory;
+  runQuery: ReadonlyQueryRunner;
+  /** The model-client factory (createModelClient, or one with other retry settings). */
+  modelClient: (access: ModelAccess) => ModelClient;
+  /** The service's own model endpoint; without one, a Playground run uses the caller's token. */
+  serviceModel?: ModelAccess;
+  defaults?: { model?: string; maxRetries?: number; trials?: number; k?: number };
+  /** Cases when the caller supplies none: by default the built-in twelve tasks. */
+  data?: EvaluatorDef["data"];
+  /** Agent runs at once, over all cases and trials of one evaluator. */
+  maxConcurrency?: number;
+  /** Per agent run. */
+  agent?: { maxSteps?: number; timeoutMs?: number };
+  /** Values that must never reach the model or the trace. */
+  secrets?: string[];
+}
+
+export interface SqlGenTrial extends SqlTrial {
+  answer: string | null;
+  columns: string[];
+  row_count: number;
+  /** The first rows, for reading the experiment; the scorer runs the query itself. */
+  rows: unknown[][];
+  attempts: number;
+  steps: number;
+  usage?: unknown;
+}
+
+const PREVIEW_ROWS = 10;
+
+/** At most `n` of the given jobs at once. */
+function limiter(n: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(job: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await job();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+function questionOf(input: unknown): { question: string; id?: string } {
+  if (typeof input === "string" && input.trim()) return { question: input };
+  const q = (input as { question?: unknown; id?: unknown } | null)?.question;
+  if (typeof q === "string" && q.trim()) return { question: q, id: typeof (input as { id?: unknown }).id === "string" ? (input as { id: string }).id : undefined };
+  throw new AppError("BAD_REQUEST", "each case's input must be a question, as a string or as {question}");
+}
+
+function describeStep(step: AgentStep): string {
+  const ms = `${Math.round(step.durationMs)} ms`;
+  if (step.kind === "llm") return `model ${step.name} (${ms}, ${(step.usage?.prompt_tokens ?? 0) + (step.usage?.completion_tokens ?? 0)} tokens)`;
+  if (step.kind === "submit") return `submit_sql ${step.error ? "rejected" : "accepted"} (${ms})`;
+  const input = step.input as { command?: string; path?: string } | undefined;
+  return `${step.name} ${input?.command ?? input?.path ?? ""} (${ms})`.replace(/\s+/g, " ");
+}
+
+type Defaults = Required<NonNullable<SqlGenDeps["defaults"]>>;
+
+const withDefaults = (d: SqlGenDeps["defaults"] = {}): Defaults => ({
+  model: d.model ?? "gpt-4o",
+  maxRetries: d.maxRetries ?? DEFAULT_MAX_RETRIES,
+  trials: d.trials ?? 3,
+  k: d.k ?? 1,
+});
+
+/** What the Playground shows and lets the user change. */
+export function sqlGenParameters(given: SqlGenDeps["defaults"] = {}) {
+  const d = withDefaults(given);
+  return {
+    system_prompt: {
+      type: "prompt" as const,
+      default: promptParameterDefault(d.model),
+      description: "The agent's system prompt; {{db_path}} and {{schema}} are filled in per run",
+    },
+    model: { type: "model" as const, default: d.model, description: "The model the agent calls" },
+    max_retries: z.number().int().min(0).max(10).default(d.maxRetries).describe("Resubmissions after a query that fails or returns nothing"),
+    trials: z.number().int().min(1).max(20).default(d.trials).describe("Agent runs per case"),
+    k: z.number().int().min(1).max(20).default(d.k).describe("k of pass@k and pass^k (at most trials)"),
+  };
+}
+
+export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
+  const defaults = withDefaults(deps.defaults);
+  const concurrency = deps.maxConcurrency ?? DEFAULT_AGENT_CONCURRENCY;
+  const limit = limiter(concurrency);
+  const { sql_correctness, pass_at_k, pass_exp_k } = createSqlScorers({ dbPath: deps.dbPath, runQuery: deps.runQuery });
+
+  const parameters = sqlGenParameters(defaults);
+
+  function modelAccess(hooks: TaskHooks): ModelAccess {
+    if (deps.serviceModel) return deps.serviceModel;
+    const caller = (hooks as TaskHooks & { caller?: PlaygroundCaller }).caller;
+    if (caller) return { provider: "braintrust-proxy", apiKey: caller.token, proxyUrl: caller.proxyUrl, orgName: caller.orgName };
+    throw new AppError("NOT_CONFIGURED", MODEL_NOT_CONFIGURED);
+  }
+
+  async function task(input: unknown, hooks: TaskHooks): Promise<SqlGenOutput & { trials: SqlGenTrial[] }> {
+    const question = questionOf(input);
+    const p = hooks.parameters ?? {};
+    const model: string = typeof p.model === "string" ? p.model : defaults.model;
+    const trials: number = p.trials ?? defaults.trials;
+    const k: number = p.k ?? defaults.k;
+    const maxRetries: number = p.max_retries ?? defaults.maxRetries;
+    const prompt = p.system_prompt as PromptLike | undefined;
+    const access = modelAccess(hooks);
+    const client = deps.modelClient(access);
+    const secrets = [...(deps.secrets ?? []), access.apiKey].filter((s): s is string => typeof s === "string");
+
+    const runTrial = (index: number) =>
+      limit(async (): Promise<SqlGenTrial | { thrown: unknown }> => {
+        const span = hooks.span.startSpan({ name: `trial ${index + 1}`, type: "task", event: { metadata: { trial: index } } });
+        try {
+          const r = await runSqlGenTask(question, {
+            dbPath: deps.dbPath,
+            model,
+            client,
+            sandboxFactory: deps.sandboxFactory,
+            runQuery: deps.runQuery,
+            span,
+            maxRetries,
+            maxSteps: deps.agent?.maxSteps,
+            timeoutMs: deps.agent?.timeoutMs,
+            prompt,
+            signal: hooks.signal,
+            secrets,
+            onStep: (step) =>
+              hooks.reportProgress({
+                format: "code",
+                output_type: "completion",
+                event: "text_delta",
+                data: `trial ${index + 1}: ${describeStep(step)}\n`,
+              }),
+          });
+          return {
+            sql: r.sql,
+            answer: r.answer,
+            columns: r.columns,
+            row_count: r.rows.length,
+            rows: r.rows.slice(0, PREVIEW_ROWS),
+            attempts: r.attempts,
+            steps: r.steps.length,
+            usage: r.usage,
+            ...(r.error ? { error: r.error.message } : {}),
+          };
+        } catch (e) {
+          return { thrown: e };
+        } finally {
+          span.end();
+        }
+      });
+
+    const outcomes = await Promise.all(Array.from({ length: trials }, (_, i) => runTrial(i)));
+    if (hooks.signal?.aborted) throw hooks.signal.reason ?? new AppError("CANCELLED", "cancelled");
+    // A failure of every trial (a refused key, an unreachable endpoint) fails the case for all to see; a failure
+    // of some trials counts against the model, as an unanswered question would.
+    const thrown = outcomes.filter((o): o is { thrown: unknown } => "thrown" in o);
+    if (thrown.length === outcomes.length) throw thrown[0]!.thrown;
+    return {
+      trials: outcomes.map((o) =>
+        "thrown" in o
+          ? { sql: null, answer: null, columns: [], row_count: 0, rows: [], attempts: 0, steps: 0, error: messageOf(o.thrown) }
+          : o,
+      ),
+      k,
+    };
+  }
+
+  return {
+    projectName: SQL_GEN_EVAL_NAME,
+    data: deps.data ?? (() => SQL_TASKS.map(taskToCase)),
+    task,
+    scores: [sql_correctness, pass_at_k, pass_exp_k],
+    parameters,
+    maxConcurrency: concurrency,
+  };
+}
