@@ -22,15 +22,15 @@ const optionalString = z.string().nullish();
 export const toolCallSchema = z.looseObject({
   id: id.nullish(),
   name: optionalString,
-  arguments: z.unknown(),
+  arguments: z.unknown().optional(),
   requestor: optionalString,
   // OpenAI chat format (tau-bench v1): {id, type, function: {name, arguments: "<json>"}}
-  function: z.looseObject({ name: optionalString, arguments: z.unknown() }).nullish(),
+  function: z.looseObject({ name: optionalString, arguments: z.unknown().optional() }).nullish(),
 });
 
 export const messageSchema = z.looseObject({
   role: z.string(),
-  content: z.unknown(),
+  content: z.unknown().optional(),
   tool_calls: z.array(toolCallSchema).nullish(),
   turn_idx: optionalNumber,
   timestamp: optionalString,
@@ -63,10 +63,10 @@ export const simulationSchema = z.looseObject({
 
 export const taskSchema = z.looseObject({
   id,
-  description: z.unknown(),
-  user_scenario: z.unknown(),
-  ticket: z.unknown(),
-  initial_state: z.unknown(),
+  description: z.unknown().optional(),
+  user_scenario: z.unknown().optional(),
+  ticket: z.unknown().optional(),
+  initial_state: z.unknown().optional(),
   evaluation_criteria: z.record(z.string(), z.unknown()).nullish(),
 });
 
@@ -78,8 +78,8 @@ export const v1ResultSchema = z.looseObject({
     .looseObject({
       task: z.record(z.string(), z.unknown()).nullish(),
       user_cost: optionalNumber,
-      reward_info: z.unknown(),
-      error: z.unknown(),
+      reward_info: z.unknown().optional(),
+      error: z.unknown().optional(),
     })
     .nullish(),
   traj: z.array(messageSchema).nullish(),

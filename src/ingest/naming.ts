@@ -3,12 +3,16 @@
 import { basename } from "node:path";
 import type { RunHeader } from "./runs.js";
 
-export function defaultDatasetName(domain: string): string {
-  const words = domain
+/**
+ * "Tau Bench Telecom Tasks". tau-bench v1 tasks get a dataset of their own ("Tau Bench V1 Airline Tasks"): their
+ * ids ("0", "1", …) are tau2's too, for other task definitions.
+ */
+export function defaultDatasetName(header: Pick<RunHeader, "domain" | "format">): string {
+  const words = header.domain
     .split(/[_\s]+/)
     .filter(Boolean)
     .map((w) => w[0].toUpperCase() + w.slice(1));
-  return `Tau Bench ${words.join(" ")} Tasks`;
+  return `Tau Bench ${header.format === "tau-bench-v1" ? "V1 " : ""}${words.join(" ")} Tasks`;
 }
 
 /** "gpt-5" + {reasoning_effort: "medium"} → "gpt-5-medium"; "xai/grok-3" → "grok-3"; no model → the file's name. */

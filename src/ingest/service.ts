@@ -127,7 +127,7 @@ export class IngestJob {
     if (runs.length === 0) throw new AppError("BAD_REQUEST", "no results file was sent");
     const warnings = runs.flatMap((r) => r.warnings);
     const names = experimentNames(runs, request.experiments ?? [], warnings);
-    const datasetNames = runs.map((r) => request.dataset ?? defaultDatasetName(r.header.domain));
+    const datasetNames = runs.map((r) => request.dataset ?? defaultDatasetName(r.header));
     const summaries = runs.map((run) => summarizeRun(run, bootstrap));
     summaries.forEach(({ metrics }, i) => {
       if (metrics.tasks > 0 && metrics.tasks < FEW_TASKS) {
@@ -147,8 +147,11 @@ export class IngestJob {
         const written = await writeDataset(handle, members, ctx);
         byDataset.set(name, { ...written, handle });
         datasets.push({ name, rows: written.rows, new_rows: written.newRows });
-        if (new Set(members.map((r) => r.header.domain)).size > 1) {
-          warnings.push(`dataset "${name}" holds tasks of several domains; a task id shared by two keeps the first`);
+        if (written.conflicts.length > 0) {
+          warnings.push(
+            `dataset "${name}": ${written.conflicts.length} task id(s) defined differently by two of these files ` +
+              `(e.g. "${written.conflicts[0]}"); the first file's definition is kept`,
+          );
         }
       }
       const experiments: ExperimentReport[] = [];

@@ -1,5 +1,6 @@
 // Pass 2: what the validation pass accepted goes to the Recorder. Dataset rows first, then per run an experiment
 // with one row per task (scores, metrics), a child span per trial, and the conversation under each trial.
+import { isDeepStrictEqual } from "node:util";
 import { AppError } from "../errors.js";
 import { INFRASTRUCTURE_ERROR, taskMeanReward, taskPassAtK, taskPassHatK, type Tau2Metrics, type TaskStats } from "../metrics/tau2.js";
 import type { DatasetHandle, ExperimentHandle, Recorder, RecorderSpan, SpanEvent } from "../recorder/types.js";
@@ -30,8 +31,9 @@ export async function writeDataset(
   handle: DatasetHandle,
   runs: readonly Run[],
   ctx: WriteContext,
-): Promise<{ rows: number; newRows: number; definitions: Map<string, TaskDefinition> }> {
+): Promise<{ rows: number; newRows: number; definitions: Map<string, TaskDefinition>; conflicts: string[] }> {
   const definitions = new Map<string, TaskDefinition>();
+  const conflicts: string[] = [];
   let rows = 0;
   let newRows = 0;
   let batch: ReturnType<typeof datasetRow>[] = [];
@@ -44,17 +46,21 @@ export async function writeDataset(
   };
   for (const run of runs) {
     for (const task of run.tasks) {
-      if (definitions.has(task.id)) continue;
       checkAborted(ctx.signal);
       const item = await ctx.reader.read(task.path, task.ref, `task ${task.id}`);
       const definition = taskDefinition(item, run.header.format);
+      const known = definitions.get(task.id);
+      if (known) {
+        if (!isDeepStrictEqual(known, definition)) conflicts.push(task.id);
+        continue;
+      }
       definitions.set(task.id, definition);
       batch.push(redactSecrets(datasetRow(task.id, definition, run.header)));
       if (batch.length >= DATASET_BATCH) await send();
     }
   }
   await send();
-  return { rows, newRows, definitions };
+  return { rows, newRows, definitions, conflicts };
 }
 
 export interface ExperimentTarget {
