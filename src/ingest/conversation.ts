@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type { SpanType } from "../recorder/types.js";
 import type { MessageRecord, ToolCallRecord } from "./formats.js";
+import { redactSecrets } from "./redact.js";
 
 export interface SpanSpec {
   id: string;
@@ -108,7 +109,8 @@ export function epochSeconds(timestamp: unknown): number | undefined {
 
 function toolCall(c: ToolCallRecord, requestor: string, at: number | undefined): ToolCall {
   const fn = c.function;
-  const args = fn ? parseArguments(fn.arguments) : c.arguments;
+  // Redacted here, before the LLM span's output turns them into a JSON string that key-based redaction cannot see.
+  const args = redactSecrets(fn ? parseArguments(fn.arguments) : c.arguments);
   return {
     id: c.id === null || c.id === undefined || c.id === "" ? null : String(c.id),
     name: c.name ?? fn?.name ?? "tool",

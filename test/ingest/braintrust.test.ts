@@ -1,0 +1,120 @@
+// Ingest end to end through the real `braintrust` SDK into the fake Braintrust API; the rows are checked there.
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { testConfig } from "../../src/config.js";
+import { ingestFiles } from "../../src/ingest/service.js";
+import { BraintrustRecorder } from "../../src/recorder/braintrust.js";
+import { buildApp } from "../../src/server/app.js";
+import { startFakeBraintrust, type FakeBraintrust, type StoredRow } from "../support/fakeBraintrust.js";
+import { tau2Results, tempDir, trials, writeJson } from "./fixtures.js";
+
+let fake: FakeBraintrust;
+let recorder: BraintrustRecorder;
+let dir: string;
+
+beforeAll(async () => {
+  fake = await startFakeBraintrust({ seededDataset: false });
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  fake.reset();
+  dir = tempDir();
+  recorder = new BraintrustRecorder({ apiKey: "sk-test", appUrl: fake.url, orgName: fake.orgName });
+});
+afterEach(async () => {
+  await recorder.close().catch(() => undefined);
+});
+
+const settings = () => ({ recorder, project: "tau-bench", spoolDir: join(dir, "spool"), maxFileBytes: 1 << 30 });
+const parents = (r: StoredRow) => (r.span_parents as string[] | undefined) ?? [];
+
+describe("ingest into Braintrust", () => {
+  it("creates the dataset and an experiment linked to it, one row per task with scores and the trace under it", async () => {
+    const secret = "sk-proj-Zq8xLkT3vBn5Mw9Rp2Yc7Hd4Jf6Gs1Ae0Uo";
+    const file = writeJson(
+      dir,
+      "run.json",
+      tau2Results({ tasks: ["a", "b", "c"], sims: trials({ a: [1, 1], b: [1, 0], c: [0, 0] }), llmArgs: { reasoning_effort: "medium", api_key: secret } }),
+    );
+    const report = await ingestFiles([file], settings());
+    expect(report.experiments[0]).toMatchObject({ name: "gpt-5-medium", new_rows: 3 });
+    expect(report.experiments[0].url).toMatch(/^http/);
+
+    const dataset = fake.datasetByName("Tau Bench Telecom Tasks")!;
+    expect(fake.projects.get(dataset.project_id)!.name).toBe("tau-bench");
+    const datasetRows = fake.rows({ dataset_id: dataset.id });
+    expect(datasetRows.map((r) => r.id).sort()).toEqual(["a", "b", "c"]);
+    expect(datasetRows.find((r) => r.id === "a")).toMatchObject({
+      input: { ticket: "Ticket for a" },
+      expected: { reward_basis: ["ENV_ASSERTION"] },
+      metadata: { domain: "telecom" },
+    });
+
+    const experiment = fake.experimentByName("gpt-5-medium")!;
+    expect(experiment.dataset_id).toBe(dataset.id);
+    expect(experiment.metadata).toMatchObject({ tau2_metrics: { avg_reward: 0.5, pass_hat_k: { "1": 0.5, "2": 1 / 3 } } });
+    const rows = fake.rows({ experiment_id: experiment.id });
+    const roots = rows.filter((r) => parents(r).length === 0);
+    expect(roots).toHaveLength(3);
+    const b = roots.find((r) => (r.span_attributes as { name?: string }).name === "b")!;
+    expect(b).toMatchObject({
+      input: datasetRows.find((r) => r.id === "b")!.input,
+      scores: { reward: 0.5, "pass^1": 0.5, "pass^2": 0, pass_at_k: 1, pass_exp_k: 0 },
+      metrics: { trials: 2, successes: 1, cost: 0.005 },
+      origin: { object_type: "dataset", object_id: dataset.id, id: "b" },
+    });
+    const trialRows = rows.filter((r) => parents(r)[0] === b.span_id);
+    expect(trialRows).toHaveLength(2);
+    const messages = rows.filter((r) => parents(r)[0] === trialRows[0].span_id);
+    expect(messages.map((r) => (r.span_attributes as { type?: string }).type)).toEqual(["llm", "llm", "llm", "tool", "llm", "llm", "tool", "llm"]);
+    expect(messages.every((r) => r.root_span_id === b.root_span_id)).toBe(true);
+
+    // The fake's experiment summary (what the UI shows) averages the rows into tau2's pass^k.
+    const summary = await fetch(`${fake.url}/experiment-comparison2?experiment_id=${experiment.id}`, {
+      headers: { authorization: "Bearer sk-test" },
+    }).then((r) => r.json());
+    expect(summary.scores["pass^2"].score).toBeCloseTo(1 / 3, 12);
+
+    expect(JSON.stringify(fake.calls)).not.toContain(secret);
+  });
+
+  it("re-ingesting updates the same experiment: one row per task, one dataset row per task", async () => {
+    const file = writeJson(dir, "run.json", tau2Results({ tasks: ["a", "b"], sims: trials({ a: [1, 0], b: [1, 1] }) }));
+    await ingestFiles([file], settings());
+    const second = await ingestFiles([file], settings());
+    expect(second.dataset).toMatchObject({ rows: 2, new_rows: 0 });
+    expect(second.experiments[0]).toMatchObject({ name: "gpt-5-medium", new_rows: 0 });
+    expect([...fake.experiments.values()].map((e) => e.name)).toEqual(["gpt-5-medium"]);
+    const experiment = fake.experimentByName("gpt-5-medium")!;
+    const rows = fake.rows({ experiment_id: experiment.id });
+    expect(rows.filter((r) => parents(r).length === 0)).toHaveLength(2);
+    // Every span keeps its deterministic id: the second ingest rewrote the same rows.
+    expect(rows).toHaveLength(2 + 4 + 4 * 8);
+    expect(fake.rows({ dataset_id: fake.datasetByName("Tau Bench Telecom Tasks")!.id })).toHaveLength(2);
+  });
+
+  it("through POST /admin/ingest when the service has a Braintrust key", async () => {
+    const app = await buildApp(
+      testConfig({ BRAINTRUST_API_KEY: "sk-test", BRAINTRUST_APP_URL: fake.url, BRAINTRUST_ORG_NAME: fake.orgName, DATA_DIR: join(dir, "data") }),
+    );
+    try {
+      await app.listen({ port: 0, host: "127.0.0.1" });
+      const port = (app.server.address() as { port: number }).port;
+      const res = await fetch(`http://127.0.0.1:${port}/admin/ingest?project=via-http&experiment=http-run`, {
+        method: "POST",
+        // With BRAINTRUST_ORG_NAME set, /admin takes a Braintrust key of that org.
+        headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
+        body: JSON.stringify(tau2Results({ tasks: ["a"], sims: trials({ a: [1, 1] }) })),
+      });
+      expect(res.status).toBe(200);
+      expect((await res.json()).experiments[0]).toMatchObject({ name: "http-run", url: expect.stringMatching(/^http/) });
+      const experiment = fake.experimentByName("http-run")!;
+      expect(fake.projects.get(experiment.project_id)!.name).toBe("via-http");
+      expect(fake.rows({ experiment_id: experiment.id }).filter((r) => parents(r).length === 0)).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
