@@ -2,13 +2,11 @@
 // and model client from the environment's settings, and reads its cases from the `SQL Gen Tasks` dataset when
 // Braintrust can be reached, else from the built-in tasks.
 import { initDataset } from "braintrust";
-import { createModelClient, serviceModelAccess } from "../agent/modelClient.js";
 import type { Config } from "../config.js";
-import { setupDb } from "../data/seed.js";
 import { SQL_DATASET_NAME, SQL_TASKS, taskToCase } from "../data/tasks.js";
 import type { Logger } from "../logger.js";
-import { createSandboxFactory } from "../sandbox/index.js";
 import { createSqlGenEvaluator } from "./sqlGen.js";
+import { createSqlRuntime, sqlGenDeps } from "./sqlRuntime.js";
 import type { EvalCase, EvaluatorDef } from "./types.js";
 
 async function datasetCases(config: Config, logger: Logger): Promise<EvalCase[]> {
@@ -37,17 +35,7 @@ export async function createStandaloneSqlGenEvaluator(
   config: Config,
   logger: Logger,
 ): Promise<{ evaluator: EvaluatorDef; close(): Promise<void> }> {
-  const dbPath = setupDb(config.SEMA4_DB_PATH);
-  const sandboxFactory = await createSandboxFactory(config, logger);
-  const evaluator = createSqlGenEvaluator({
-    dbPath,
-    sandboxFactory,
-    runQuery: sandboxFactory.runQuery,
-    modelClient: (access) => createModelClient(access),
-    serviceModel: serviceModelAccess(config),
-    defaults: { model: config.AGENT_MODEL },
-    data: () => datasetCases(config, logger),
-    secrets: [config.OPENAI_API_KEY, config.BRAINTRUST_API_KEY].filter((s): s is string => !!s),
-  });
-  return { evaluator, close: () => sandboxFactory.close() };
+  const runtime = await createSqlRuntime(config, logger);
+  const evaluator = createSqlGenEvaluator(sqlGenDeps(runtime, () => datasetCases(config, logger)));
+  return { evaluator, close: () => runtime.sandboxFactory.close() };
 }

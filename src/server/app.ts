@@ -19,6 +19,10 @@ import { makeOperatorAuth } from "./auth/operatorAuth.js";
 import { LocalStore } from "../recorder/localStore.js";
 import { createRecorder } from "../recorder/index.js";
 import type { Recorder } from "../recorder/types.js";
+import type { SandboxFactory } from "../sandbox/types.js";
+import { createSqlRuntime } from "../evals/sqlRuntime.js";
+import { agentRoutes } from "./agent/routes.js";
+import { pushRoutes } from "./admin/pushRoutes.js";
 
 export interface AppDeps {
   logger?: Logger;
@@ -26,6 +30,8 @@ export interface AppDeps {
   registry?: EvaluatorRegistry;
   /** Where ingest, the agent and the push routes write; by default chosen from config (createRecorder). */
   recorder?: Recorder;
+  /** The sandbox of the SQL agent; by default started from config (and closed with the app). */
+  sandboxFactory?: SandboxFactory;
 }
 
 async function defaultRegistry(config: Config): Promise<EvaluatorRegistry> {
@@ -61,6 +67,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     return503OnClosing: true,
   });
   app.decorate("appState", { draining: false, shutdown: new AbortController(), logger });
+  const sqlRuntime = await createSqlRuntime(config, logger, deps.sandboxFactory);
+  if (!deps.sandboxFactory) app.addHook("onClose", async () => sqlRuntime.sandboxFactory.close());
   registerErrorHandler(app, { production: config.NODE_ENV === "production" });
   app.setNotFoundHandler((request) => {
     throw new AppError("NOT_FOUND", `Cannot ${request.method} ${request.url.split("?")[0]}`);
@@ -103,6 +111,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     shutdownSignal: app.appState.shutdown.signal,
     heartbeatMs: config.SSE_HEARTBEAT_MS,
   });
+
+  const operatorAuth = makeOperatorAuth({ adminToken: config.ADMIN_TOKEN, orgName: config.BRAINTRUST_ORG_NAME, sessions });
+  await app.register(agentRoutes, {
+    runtime: sqlRuntime,
+    recorder,
+    project: config.BRAINTRUST_PROJECT,
+    authorize: operatorAuth,
+    requestsPerMinute: config.RATE_LIMIT_AGENT_PER_MINUTE,
+    shutdownSignal: app.appState.shutdown.signal,
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+  });
+  await app.register(pushRoutes, { prefix: "/admin", recorder, project: config.BRAINTRUST_PROJECT, model: config.AGENT_MODEL, authorize: operatorAuth });
 
   await app.register(healthRoutes, {
     isDraining: () => app.appState.draining,

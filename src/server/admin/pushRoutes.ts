@@ -1,0 +1,19 @@
+// POST /admin/push-dataset and /admin/push-prompt: the SQL tasks and the agent's system prompt, upserted through
+// the Recorder (Braintrust, or the local store). Idempotent: a second push reports nothing new or changed.
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { pushSqlDataset, pushSystemPrompt } from "../../evals/sqlGenPush.js";
+import type { Recorder } from "../../recorder/types.js";
+
+export interface PushRoutesOptions {
+  recorder: Recorder;
+  project: string;
+  /** The prompt's default model (AGENT_MODEL). */
+  model: string;
+  authorize?: (request: FastifyRequest) => Promise<void>;
+}
+
+export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opts) => {
+  if (opts.authorize) app.addHook("onRequest", opts.authorize);
+  app.post("/push-dataset", async () => pushSqlDataset(opts.recorder, opts.project));
+  app.post("/push-prompt", async () => pushSystemPrompt(opts.recorder, opts.project, opts.model));
+};

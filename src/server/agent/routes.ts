@@ -1,0 +1,78 @@
+// POST /agent: one question to the SQL agent. JSON in, JSON out; with `Accept: text/event-stream` each step is an
+// SSE `step` event as it happens, then `result` (or `error`). A client that goes away cancels the run.
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { AppError } from "../../errors.js";
+import { askSqlAgent, prepareAsk, type SqlRuntime } from "../../evals/sqlRuntime.js";
+import type { Recorder } from "../../recorder/types.js";
+import { openSse } from "../devserver/sse.js";
+import { renderError, toAppError } from "../errorHandler.js";
+import { perMinute } from "../plugins/rateLimit.js";
+
+export interface AgentRoutesOptions {
+  runtime: SqlRuntime;
+  recorder: Recorder;
+  project: string;
+  authorize?: (request: FastifyRequest) => Promise<void>;
+  requestsPerMinute: number;
+  shutdownSignal?: AbortSignal;
+  heartbeatMs: number;
+}
+
+const bodySchema = z
+  .object({
+    question: z.string().trim().min(1, "question is empty").max(4_000).optional(),
+    task_id: z.string().min(1).optional(),
+    model: z.string().trim().min(1, "model is empty").max(200).optional(),
+    max_retries: z.number().int().min(0).max(10).optional(),
+  })
+  .strict()
+  .refine((b) => b.question !== undefined || b.task_id !== undefined, { message: "give a question (or a task_id)" });
+
+function parseBody(body: unknown) {
+  if (body === undefined || body === null) throw new AppError("BAD_REQUEST", 'send a JSON body: {"question": "…"}');
+  const parsed = bodySchema.safeParse(body);
+  if (!parsed.success) {
+    const reasons = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message));
+    throw new AppError("VALIDATION_FAILED", `Invalid request: ${reasons.join("; ")}`, { details: parsed.error.issues });
+  }
+  return parsed.data;
+}
+
+export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, opts) => {
+  if (opts.authorize) app.addHook("onRequest", opts.authorize);
+
+  app.post("/agent", { config: { rateLimit: perMinute(opts.requestsPerMinute) } }, async (request, reply) => {
+    const body = parseBody(request.body);
+    const controller = new AbortController();
+    const stop = () => controller.abort(new Error("server shutting down"));
+    opts.shutdownSignal?.addEventListener("abort", stop, { once: true });
+    reply.raw.once("close", () => {
+      if (!reply.raw.writableFinished) controller.abort(new Error("client closed the connection"));
+    });
+    const where = { recorder: opts.recorder, project: opts.project };
+    try {
+      if (!(request.headers.accept ?? "").includes("text/event-stream")) {
+        return await askSqlAgent(opts.runtime, where, body, { signal: controller.signal });
+      }
+      // Problems of the request itself are plain HTTP errors, answered before the stream opens.
+      prepareAsk(opts.runtime, body);
+      const sse = openSse(reply, opts.heartbeatMs);
+      sse.signal.addEventListener("abort", () => controller.abort(sse.signal.reason), { once: true });
+      try {
+        const result = await askSqlAgent(opts.runtime, where, body, {
+          signal: controller.signal,
+          onStep: (step) => sse.send("step", JSON.stringify(step)),
+        });
+        sse.send("result", JSON.stringify(result));
+      } catch (e) {
+        sse.send("error", JSON.stringify(renderError(toAppError(e)).error));
+      } finally {
+        sse.end();
+      }
+    } finally {
+      opts.shutdownSignal?.removeEventListener("abort", stop);
+      opts.recorder.flush().catch((err) => request.log.warn({ err }, "recorder flush failed"));
+    }
+  });
+};
