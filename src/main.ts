@@ -1,6 +1,7 @@
 // Reads config, builds the app, listens, and drains on SIGTERM/SIGINT. Nothing else.
 import { ConfigError, loadConfig } from "./config.js";
 import { buildApp } from "./server/app.js";
+import { isAppError } from "./errors.js";
 import { drainAndClose } from "./server/shutdown.js";
 
 async function main(): Promise<void> {
@@ -14,7 +15,17 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const app = await buildApp(config);
+  let app;
+  try {
+    app = await buildApp(config);
+  } catch (e) {
+    // A start-up check that cannot pass here (e.g. no sandbox mode allowed on this host): say so and stop.
+    if (isAppError(e) && e.code === "NOT_CONFIGURED") {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
