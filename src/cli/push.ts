@@ -1,0 +1,46 @@
+// npm run push:dataset | npm run push:prompt
+// The same upserts as POST /admin/push-dataset and /admin/push-prompt, without HTTP.
+import pino from "pino";
+import { loadConfig } from "../config.js";
+import { messageOf } from "../errors.js";
+import { pushSqlDataset, pushSystemPrompt } from "../evals/sqlGenPush.js";
+import { createLogger } from "../logger.js";
+import { createRecorder } from "../recorder/index.js";
+
+const USAGE = `Usage: tsx src/cli/push.ts dataset|prompt   (npm run push:dataset, npm run push:prompt)
+
+Writes to Braintrust when BRAINTRUST_API_KEY is set, else to the local store under DATA_DIR.`;
+
+async function main(what: string | undefined): Promise<number> {
+  if (what !== "dataset" && what !== "prompt") {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const config = loadConfig();
+  // Only warnings: stdout says what was written and where.
+  const recorder = createRecorder(config, createLogger({ LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2)));
+  const where = (store: string) => (store === "braintrust" ? "Braintrust" : `the local store under ${config.DATA_DIR}`);
+  try {
+    if (what === "dataset") {
+      const r = await pushSqlDataset(recorder, config.BRAINTRUST_PROJECT);
+      process.stdout.write(`dataset "${r.dataset}" of project "${r.project}" in ${where(r.store)}: ${r.rows} rows, ${r.new_rows} new\n`);
+    } else {
+      const r = await pushSystemPrompt(recorder, config.BRAINTRUST_PROJECT, config.AGENT_MODEL);
+      process.stdout.write(`prompt "${r.slug}" of project "${r.project}" in ${where(r.store)}: ${r.changed ? "saved" : "unchanged"}\n`);
+    }
+    return 0;
+  } catch (e) {
+    process.stderr.write(`push failed: ${messageOf(e)}\n`);
+    return 1;
+  } finally {
+    await recorder.close();
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`push failed: ${messageOf(e)}\n`);
+    process.exit(1);
+  },
+);
