@@ -1,0 +1,62 @@
+// One measurement of bench:ingest in a fresh process, so that its peak RSS is its own:
+//   floor FILE                   JSON.parse of the file's bytes, the way a non-streaming ingester reads it
+//   local FILE DATA_DIR          our ingest into the local store
+//   braintrust FILE DATA_DIR URL our ingest through the braintrust SDK into a (fake) Braintrust API
+// Prints one JSON line: wall milliseconds of the work (process start-up excluded), peak RSS, details.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ingestFiles, type IngestProgress } from "../src/ingest/service.js";
+import type { Recorder } from "../src/recorder/types.js";
+
+const [mode, file, dataDir, url] = process.argv.slice(2);
+
+async function measure(): Promise<Record<string, unknown>> {
+  if (mode === "floor") {
+    const start = performance.now();
+    const text = readFileSync(file, "utf8");
+    const read = performance.now();
+    const parsed = JSON.parse(text) as { simulations: unknown[] };
+    const end = performance.now();
+    return { ms: end - start, readMs: read - start, parseMs: end - read, simulations: parsed.simulations.length };
+  }
+  const recorder = await openRecorder();
+  let writeStarted: number | undefined;
+  const start = performance.now();
+  const report = await ingestFiles(
+    [file],
+    { recorder, project: "bench", spoolDir: join(dataDir, "spool"), maxFileBytes: 8 * 1024 ** 3 },
+    {
+      onProgress: (p: IngestProgress) => {
+        if (p.phase === "write") writeStarted ??= performance.now();
+      },
+    },
+  );
+  await recorder.close();
+  const end = performance.now();
+  const e = report.experiments[0];
+  return {
+    ms: end - start,
+    validateMs: (writeStarted ?? end) - start,
+    writeMs: end - (writeStarted ?? end),
+    simulations: e.simulations,
+    tasks: e.tasks,
+    avgReward: e.metrics.avg_reward,
+  };
+}
+
+/** Only the recorder measured is loaded: the braintrust SDK alone adds ~35 MB of RSS to a process. */
+async function openRecorder(): Promise<Recorder> {
+  if (mode === "local") {
+    const [{ LocalRecorder }, { LocalStore }] = await Promise.all([
+      import("../src/recorder/local.js"),
+      import("../src/recorder/localStore.js"),
+    ]);
+    return new LocalRecorder(new LocalStore(dataDir));
+  }
+  const { BraintrustRecorder } = await import("../src/recorder/braintrust.js");
+  return new BraintrustRecorder({ apiKey: "sk-test", appUrl: url, orgName: "test-org" });
+}
+
+const result = await measure();
+process.stdout.write(`${JSON.stringify({ ...result, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.exit(0);
