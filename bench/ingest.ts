@@ -103,8 +103,8 @@ async function repeat(label: string, args: () => Promise<string[]>, cleanup?: ()
   return Object.fromEntries(Object.keys(runs[0]).map((k) => [k, typeof runs[0][k] === "number" ? median(k) : runs[0][k]]));
 }
 
-const input = writeInput("tau2-telecom-114x4.v2.json", 4);
-const doubled = writeInput("tau2-telecom-114x8.v2.json", 8);
+const input = writeInput("tau2-telecom-114x4.v3.json", 4);
+const doubled = writeInput("tau2-telecom-114x8.v3.json", 8);
 const sizeMB = statSync(input).size / 1e6;
 const doubledMB = statSync(doubled).size / 1e6;
 console.error(`input ${input}: ${sizeMB.toFixed(1)} MB; doubled ${doubledMB.toFixed(1)} MB`);

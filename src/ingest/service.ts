@@ -90,6 +90,7 @@ export class IngestJob {
   private readonly files: ValidatedFile[] = [];
   private readonly spooled: string[] = [];
   private lastProgress = 0;
+  private lastStep = "";
 
   constructor(
     private readonly settings: IngestSettings,
@@ -218,12 +219,15 @@ export class IngestJob {
     });
   }
 
+  /** At most one event per interval, but always the first of a phase and the last of a file or experiment. */
   private progress(event: IngestProgress, force = false): void {
     const onProgress = this.control.onProgress;
     if (!onProgress) return;
     const now = Date.now();
-    if (!force && now - this.lastProgress < PROGRESS_INTERVAL_MS) return;
+    const step = event.phase === "validate" ? `validate ${event.file}` : `write ${event.experiment}`;
+    if (!force && step === this.lastStep && now - this.lastProgress < PROGRESS_INTERVAL_MS) return;
     this.lastProgress = now;
+    this.lastStep = step;
     onProgress(event);
   }
 }

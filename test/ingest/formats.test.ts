@@ -166,6 +166,26 @@ describe("tau2 monolithic results", () => {
   });
 });
 
+describe("cancellation", () => {
+  it("stops at the signal: before writing nothing is stored, while writing it stops between tasks", async () => {
+    const file = writeJson(h.dir, "run.json", tau2Results({ tasks: ["a", "b", "c"], sims: trials(table) }));
+    const before = new AbortController();
+    before.abort();
+    await expect(ingestFiles([file], h.settings, { signal: before.signal })).rejects.toMatchObject({ code: "CANCELLED" });
+    expect(h.store.listExperiments()).toEqual([]);
+
+    const during = new AbortController();
+    const run = ingestFiles([file], h.settings, {
+      signal: during.signal,
+      onProgress: (p) => {
+        if (p.phase === "write") during.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: "CANCELLED" });
+    expect(h.roots("gpt-5-medium").length).toBeLessThan(3);
+  });
+});
+
 describe("other layouts", () => {
   it("reads tau-bench v1 with its own pass^k rule, domain from the policy, name from the file", async () => {
     const file = writeJson(h.dir, "gpt-4o-airline.json", v1Results({ "0": [1, 1, 0, 1], "1": [0, 0, 0, 1], "2": [1, 1, 1, 1] }));

@@ -119,6 +119,17 @@ describe("POST /admin/ingest", () => {
     expect((await experiments(s)).map((e) => e.name).sort()).toEqual(["baseline", "candidate"]);
   });
 
+  it("takes a tau2 directory run as the parts of one multipart upload", async () => {
+    const s = await start();
+    const { simulations, ...header } = JSON.parse(fileA());
+    const form = new FormData();
+    form.append("file", new Blob([JSON.stringify(header)]), "results.json");
+    for (const sim of simulations) form.append("file", new Blob([JSON.stringify(sim)]), `simulations/${sim.id}.json`);
+    const body = await (await post(s, form)).json();
+    expect(body.experiments).toHaveLength(1);
+    expect(body.experiments[0]).toMatchObject({ format: "tau2-dir", file: "results.json", simulations: 6, metrics: { avg_reward: 0.5 } });
+  });
+
   it("streams progress events, then the result, with Accept: text/event-stream", async () => {
     const s = await start();
     const res = await post(s, fileA(), { "content-type": "application/json", accept: "text/event-stream" });
