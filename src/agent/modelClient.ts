@@ -142,7 +142,10 @@ export function createModelClient(access: ModelAccess, options: ModelClientOptio
   async function withRetries(request: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal) {
     for (let attempt = 0; ; attempt++) {
       try {
-        return { completion: await openai.chat.completions.create(request, { signal }), attempts: attempt + 1 };
+        // A signal of its own per request: the SDK never removes the listener it adds, and a run's signal
+        // lives through dozens of calls.
+        const own = signal ? AbortSignal.any([signal]) : undefined;
+        return { completion: await openai.chat.completions.create(request, { signal: own }), attempts: attempt + 1 };
       } catch (error) {
         const delay = retryDelayMs(error, attempt);
         if (delay === undefined || attempt >= maxRetries || delay > maxRetryDelayMs || signal?.aborted) {

@@ -43,6 +43,9 @@ describe("compareResultSets: the reference's check values", () => {
     expect(same([[0.30000004, "x"], [5, "y"]], [[5, "y"], [0.30000006, "x"]])).toBe(true);
     expect(same([[0.3, "x"]], [[0.3000004, "x"]])).toBe(false);
     expect(same([[3]], [[3.0000000001]])).toBe(true);
+    // The same, with the columns in another order (the pair is found among the column candidates).
+    expect(compareResultSets([[0.30000004, "x"], [5, "y"]], [["y", 5], ["x", 0.30000006]], unordered)).toMatchObject({ match: true, columnMapping: [1, 0] });
+    expect(same([[0.3, "x"], [5, "y"]], [["y", 5], ["x", 0.3000004]])).toBe(false);
   });
 
   it("treats NULL as equal to NULL only", () => {

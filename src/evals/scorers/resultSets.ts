@@ -118,9 +118,13 @@ interface Profile {
   max: number;
 }
 
+type Sorted = { hashes: Uint32Array; index: Uint32Array };
+
 class Side {
   private readonly hashes: (Uint32Array | undefined)[];
+  private readonly sortedHashes: (Uint32Array | undefined)[];
   private readonly profiles: (Profile | undefined)[];
+  private rowsInOrder: Sorted | undefined;
 
   constructor(
     readonly rows: Cell[][],
@@ -128,7 +132,31 @@ class Side {
     private readonly tol: Tolerance,
   ) {
     this.hashes = new Array(width);
+    this.sortedHashes = new Array(width);
     this.profiles = new Array(width);
+  }
+
+  /** A column's hashes, sorted: equal columns have equal arrays (unless reals straddle a grid line). */
+  sortedColumn(c: number): Uint32Array {
+    return (this.sortedHashes[c] ??= Uint32Array.from(this.columnHashes(c)).sort());
+  }
+
+  /** A column's text hashes and its numbers, each sorted. */
+  split(c: number): [Uint32Array, Float64Array] {
+    const hashes = this.columnHashes(c);
+    const texts: number[] = [];
+    const numbers: number[] = [];
+    for (let r = 0; r < this.rows.length; r++) {
+      const v = this.rows[r]![c]!;
+      if (typeof v === "string") texts.push(hashes[r]!);
+      else if (typeof v === "number") numbers.push(v);
+    }
+    return [Uint32Array.from(texts).sort(), Float64Array.from(numbers).sort()];
+  }
+
+  /** The rows, columns in their own order, sorted by hash: the gold side of every mapping tried. */
+  sortedRows(): Sorted {
+    return (this.rowsInOrder ??= sortedByHash(this.rowHashes(Array.from({ length: this.width }, (_, c) => c))));
   }
 
   columnHashes(c: number): Uint32Array {
@@ -190,7 +218,7 @@ function profilesCompatible(a: Profile, b: Profile, tol: Tolerance): boolean {
  * The hashes in sorted order, with the index of the item each came from. Hash and index are packed in one
  * double (hash in the high bits) so that the sort is a native typed-array sort.
  */
-function sortedByHash(hashes: Uint32Array): { hashes: Uint32Array; index: Uint32Array } {
+function sortedByHash(hashes: Uint32Array): Sorted {
   const indexBits = Math.max(1, Math.ceil(Math.log2(hashes.length + 1)));
   const hashShift = Math.max(0, indexBits - 21); // keep hash + index within 53 bits
   const scale = 2 ** indexBits;
@@ -212,16 +240,14 @@ function sortedByHash(hashes: Uint32Array): { hashes: Uint32Array; index: Uint32
  * and the items hashing left unpaired (reals straddling a grid line) given a tolerant second look.
  */
 function multisetsEqual(
-  goldHashes: Uint32Array,
-  predHashes: Uint32Array,
+  a: Sorted,
+  b: Sorted,
   same: (gold: number, pred: number) => boolean,
   goldItem: (i: number) => Cell[],
   predItem: (i: number) => Cell[],
   tol: Tolerance,
 ): boolean {
-  const n = goldHashes.length;
-  const a = sortedByHash(goldHashes);
-  const b = sortedByHash(predHashes);
+  const n = a.hashes.length;
   const leftGold: number[] = [];
   const leftPred: number[] = [];
   let i = 0;
@@ -333,7 +359,6 @@ function rowsMatch(gold: Side, pred: Side, mapping: readonly number[], opts: Req
     }
     return true;
   }
-  const identity = mapping.map((_, c) => c);
   const same = (gi: number, pi: number) => {
     const g = gold.rows[gi]!;
     const p = pred.rows[pi]!;
@@ -341,8 +366,8 @@ function rowsMatch(gold: Side, pred: Side, mapping: readonly number[], opts: Req
     return true;
   };
   return multisetsEqual(
-    gold.rowHashes(identity),
-    pred.rowHashes(mapping),
+    gold.sortedRows(),
+    sortedByHash(pred.rowHashes(mapping)),
     same,
     (r) => gold.rows[r]!,
     (r) => pred.project(r, mapping),
@@ -350,16 +375,21 @@ function rowsMatch(gold: Side, pred: Side, mapping: readonly number[], opts: Req
   );
 }
 
+/**
+ * Whether gold column g may map to predicted column p. Equal sorted hashes admit the pair without looking at the
+ * values: it is only a candidate, and every mapping is checked row by row on the values. Different hashes can
+ * still be equal columns when reals straddle a grid line: then texts must agree exactly and numbers pairwise in
+ * sorted order (which is exact for one dimension).
+ */
 function columnsEqual(gold: Side, g: number, pred: Side, p: number, tol: Tolerance): boolean {
   if (!profilesCompatible(gold.profile(g), pred.profile(p), tol)) return false;
-  return multisetsEqual(
-    gold.columnHashes(g),
-    pred.columnHashes(p),
-    (gi, pi) => cellsEqual(gold.rows[gi]![g]!, pred.rows[pi]![p]!, tol),
-    (r) => [gold.rows[r]![g]!],
-    (r) => [pred.rows[r]![p]!],
-    tol,
-  );
+  const a = gold.sortedColumn(g);
+  const b = pred.sortedColumn(p);
+  if (a.every((h, i) => h === b[i])) return true;
+  if (tol === "exact") return false;
+  const [ta, na] = gold.split(g);
+  const [tb, nb] = pred.split(p);
+  return ta.every((h, i) => h === tb[i]) && na.every((x, i) => cellsEqual(x, nb[i]!, tol));
 }
 
 function dedupe(rows: Cell[][], tol: Tolerance): Cell[][] {
@@ -404,10 +434,12 @@ export function compareResultSets(goldRows: unknown[][], predRows: unknown[][], 
     return { match: true, reason: "equal", columnMapping: identity };
   }
 
-  const candidates = identity.map((gc) =>
-    Array.from({ length: pw }, (_, pc) => pc).filter((pc) => columnsEqual(gold, gc, pred, pc, opts.floats)),
-  );
-  if (candidates.some((c) => c.length === 0)) return { match: false, reason: "no_column_mapping" };
+  const candidates: number[][] = [];
+  for (const gc of identity) {
+    const fits = Array.from({ length: pw }, (_, pc) => pc).filter((pc) => columnsEqual(gold, gc, pred, pc, opts.floats));
+    if (fits.length === 0) return { match: false, reason: "no_column_mapping" };
+    candidates.push(fits);
+  }
 
   const mapping: number[] = [];
   const used = new Set<number>();
