@@ -86,6 +86,16 @@ export async function writeExperiment(run: Run, target: ExperimentTarget, ctx: W
     bulk: true,
     description: `tau2 results ${run.label} (${run.header.domain}, ${run.header.agentModel ?? "unknown model"})`,
   });
+  try {
+    return { experiment, newRows: await writeRows(experiment, run, target, ctx) };
+  } catch (error) {
+    // What was written is kept, not left pending (a local bulk transaction would hold other writers' rows too).
+    await experiment.flush().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function writeRows(experiment: ExperimentHandle, run: Run, target: ExperimentTarget, ctx: WriteContext): Promise<number> {
   const existing = await experiment.existingRowIds();
   const datasetId = target.dataset && (await target.dataset.id());
   const stats = new Map(target.metrics.perTask.map((t) => [t.taskId, t]));
@@ -123,7 +133,7 @@ export async function writeExperiment(run: Run, target: ExperimentTarget, ctx: W
     }
   }
   await experiment.flush();
-  return { experiment, newRows };
+  return newRows;
 }
 
 interface SimulationContent {
