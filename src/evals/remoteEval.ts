@@ -53,6 +53,7 @@ export interface RemoteEvalRequest {
 
 export interface Caller {
   state: BraintrustState;
+  token: string;
   orgName: string;
   projectId?: string;
 }
@@ -95,6 +96,12 @@ function resolveDataset(state: BraintrustState, data: EvalData): Dataset | undef
     return initDataset({ ...common(data), project: data.project_name, dataset: data.dataset_name } as never) as Dataset;
   }
   return undefined;
+}
+
+/** The AI proxy of the caller's org, as the SDK's proxy connection uses it (without a trailing /v1/proxy). */
+function proxyBase(state: BraintrustState): string {
+  const url = (state as unknown as { proxyUrl?: string | null; apiUrl?: string | null }).proxyUrl ?? state.apiUrl ?? "";
+  return url.replace(/\/v1\/proxy\/?$/, "");
 }
 
 export async function runRemoteEval(
@@ -174,6 +181,7 @@ export async function runRemoteEval(
         defaultConcurrency: limits.defaultConcurrency,
         caseTimeoutMs: limits.caseTimeoutMs,
         signal: limits.signal,
+        caller: { token: caller.token, proxyUrl: proxyBase(state), orgName: caller.orgName },
       },
       listener,
     );

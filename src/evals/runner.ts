@@ -48,6 +48,7 @@ export interface RunSpec {
   defaultConcurrency: number;
   caseTimeoutMs: number;
   signal: AbortSignal;
+  caller?: TaskHooks["caller"];
 }
 
 export interface RunTotals {
@@ -133,6 +134,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
               trialIndex,
               tags: hooksTags,
               signal: caseSignal,
+              ...(spec.caller ? { caller: spec.caller } : {}),
             };
             const aborted = untilAborted(caseSignal);
             try {

@@ -32,6 +32,11 @@ export interface TaskHooks {
   tags: string[];
   /** Aborts when the run is cancelled (client gone, shutdown) or the case times out. */
   signal: AbortSignal;
+  /**
+   * In a Playground run, the caller's own Braintrust login, so a task can reach models through the AI proxy on
+   * the caller's account (the org's AI secrets pay). Never to be logged.
+   */
+  caller?: { token: string; proxyUrl: string; orgName?: string };
 }
 
 export interface ScorerArgs {

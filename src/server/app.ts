@@ -15,12 +15,13 @@ import { devServerRoutes } from "./devserver/routes.js";
 import { rateLimitPlugin } from "./plugins/rateLimit.js";
 import { experimentRoutes } from "./experiments/routes.js";
 import { ingestRoutes } from "./admin/ingestRoutes.js";
-import { makeOperatorAuth } from "./auth/operatorAuth.js";
+import { isLoopback, makeOperatorAuth } from "./auth/operatorAuth.js";
 import { LocalStore } from "../recorder/localStore.js";
 import { createRecorder } from "../recorder/index.js";
 import type { Recorder } from "../recorder/types.js";
 import type { SandboxFactory } from "../sandbox/types.js";
-import { createSqlRuntime } from "../evals/sqlRuntime.js";
+import { createSqlRuntime, sqlGenDeps, type SqlRuntime } from "../evals/sqlRuntime.js";
+import { createSqlGenEvaluator } from "../evals/sqlGen.js";
 import { agentRoutes } from "./agent/routes.js";
 import { pushRoutes } from "./admin/pushRoutes.js";
 
@@ -34,8 +35,9 @@ export interface AppDeps {
   sandboxFactory?: SandboxFactory;
 }
 
-async function defaultRegistry(config: Config): Promise<EvaluatorRegistry> {
+async function defaultRegistry(config: Config, sqlRuntime: SqlRuntime): Promise<EvaluatorRegistry> {
   const registry = new EvaluatorRegistry();
+  registry.register("sema4-demo", createSqlGenEvaluator(sqlGenDeps(sqlRuntime)));
   const modules = (config.EVAL_MODULES ?? "").split(",").map((m) => m.trim()).filter(Boolean);
   await loadEvalModules(modules, registry);
   return registry;
@@ -76,7 +78,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(corsPlugin, { extraOrigins: [config.BRAINTRUST_APP_URL, config.WHITELISTED_ORIGIN] });
   await app.register(rateLimitPlugin);
 
-  const registry = deps.registry ?? (await defaultRegistry(config));
+  const registry = deps.registry ?? (await defaultRegistry(config, sqlRuntime));
   app.log.info({ evaluators: registry.list().map((e) => e.name) }, "evaluators loaded");
   const sessions = new BraintrustSessions({
     appUrl: config.BRAINTRUST_APP_URL,
@@ -95,6 +97,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     evalsPerMinute: config.RATE_LIMIT_EVAL_PER_MINUTE,
   });
 
+  const operatorAuth = makeOperatorAuth({ adminToken: config.ADMIN_TOKEN, orgName: config.BRAINTRUST_ORG_NAME, sessions });
+  app.addHook("onListen", async () => {
+    const address = app.server.address();
+    if (!config.ADMIN_TOKEN && !config.BRAINTRUST_ORG_NAME && typeof address === "object" && address && !isLoopback(address.address)) {
+      app.log.warn(
+        { address: address.address },
+        "listening on a non-loopback address with neither ADMIN_TOKEN nor BRAINTRUST_ORG_NAME set: /admin/* and /agent serve loopback clients only",
+      );
+    }
+  });
   const recorder = deps.recorder ?? createRecorder(config, logger);
   app.addHook("onClose", async () => recorder.close());
 
@@ -107,12 +119,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     project: config.BRAINTRUST_PROJECT,
     bodyLimit: config.INGEST_BODY_LIMIT,
     spoolDir: join(config.DATA_DIR, "ingest-spool"),
-    authorize: makeOperatorAuth({ adminToken: config.ADMIN_TOKEN, orgName: config.BRAINTRUST_ORG_NAME, sessions }),
+    authorize: operatorAuth,
     shutdownSignal: app.appState.shutdown.signal,
     heartbeatMs: config.SSE_HEARTBEAT_MS,
   });
 
-  const operatorAuth = makeOperatorAuth({ adminToken: config.ADMIN_TOKEN, orgName: config.BRAINTRUST_ORG_NAME, sessions });
   await app.register(agentRoutes, {
     runtime: sqlRuntime,
     recorder,
@@ -126,7 +137,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(healthRoutes, {
     isDraining: () => app.appState.draining,
-    readiness: () => ({}),
+    readiness: () => ({
+      evaluators: registry.list().map((e) => e.name),
+      recorder: recorder.kind,
+      sandbox: { mode: sqlRuntime.sandboxFactory.mode, reason: sqlRuntime.sandboxFactory.reason },
+      model: sqlRuntime.modelAccess ? "configured" : "none (set OPENAI_API_KEY, OPENAI_BASE_URL or BRAINTRUST_API_KEY)",
+    }),
   });
   return app;
 }

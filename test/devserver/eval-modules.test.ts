@@ -45,7 +45,8 @@ describe("EVAL_MODULES", () => {
   it("serves Eval() files and exported evaluators, with the reference's names", async () => {
     const res = await fetch(`${svc.base}/list`, { headers: svc.auth });
     const body = await res.json();
-    expect(Object.keys(body)).toEqual(["shout", "shout [experimentName=quiet]", "reverse"]);
+    // The built-in evaluator first, then the modules in order.
+    expect(Object.keys(body)).toEqual(["sema4-demo", "shout", "shout [experimentName=quiet]", "reverse"]);
     expect(body.shout.parameters.schema.suffix).toMatchObject({ type: "data", default: "!", description: "appended" });
     expect(body.reverse).toEqual({ scores: [{ name: "same" }], classifiers: [] });
   });

@@ -20,17 +20,22 @@ afterAll(() => fake.close());
 describe("the service process", () => {
   it("starts with its embedded defaults and no keys, and exits 0 on SIGTERM", async () => {
     const port = await freePort();
-    const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir });
+    // The default HOST, 0.0.0.0: the test still talks to it over loopback only.
+    const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), DATA_DIR: dataDir });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/healthz`, svc);
       const root = await fetch(`http://127.0.0.1:${port}/`);
       expect(await root.text()).toBe("Hello, world!");
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(ready.status).toBe(200);
+      const facts = await ready.json();
+      expect(facts).toMatchObject({ status: "ready", recorder: "local", evaluators: expect.arrayContaining(["sema4-demo"]) });
+      expect(["bwrap", "virtual"]).toContain(facts.sandbox.mode);
     } finally {
       svc.child.kill("SIGTERM");
     }
     expect(await svc.exited).toEqual({ code: 0, signal: null });
+    expect(svc.output()).toMatch(/neither ADMIN_TOKEN nor BRAINTRUST_ORG_NAME set/);
   });
 
   it("refuses a wrong setting with a message naming the variable", async () => {
