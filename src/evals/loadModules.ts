@@ -5,7 +5,6 @@ import Module from "node:module";
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
 import type { EvaluatorRegistry } from "./registry.js";
 import type { EvaluatorDef } from "./types.js";
 
@@ -80,7 +79,10 @@ async function loadAll(files: string[], registry: EvaluatorRegistry): Promise<st
     let exports: Record<string, unknown>;
     try {
       const url = pathToFileURL(abs).href;
-      exports = /\.[cm]?tsx?$/.test(abs) ? await tsImport(url, import.meta.url) : await import(url);
+      // tsx (and its esbuild child) is loaded only when a TypeScript file asks for it.
+      exports = /\.[cm]?tsx?$/.test(abs)
+        ? await (await import("tsx/esm/api")).tsImport(url, import.meta.url)
+        : await import(url);
     } catch (e) {
       throw new Error(`EVAL_MODULES: cannot load ${file}: ${(e as Error).message}`, { cause: e });
     } finally {
