@@ -59,10 +59,12 @@ const PASSED_PARAMS = ["temperature", "top_p", "max_tokens", "max_completion_tok
 export interface BuiltPrompt {
   messages: { role: "system" | "user" | "assistant"; content: string }[];
   params: Record<string, unknown>;
-  model?: string;
 }
 
-/** Renders the prompt; the question is appended as the user's message unless the prompt already places it. */
+/**
+ * Renders the prompt; the question is appended as the user's message unless the prompt already places it. The
+ * prompt's own model is not used: the run's model (the `model` parameter, the request's, AGENT_MODEL) is.
+ */
 export function buildPrompt(prompt: PromptLike, vars: PromptVariables): BuiltPrompt {
   const built = prompt.build(vars);
   const messages = (built.messages as { role: string; content: unknown }[]).map((m) => ({
@@ -71,7 +73,7 @@ export function buildPrompt(prompt: PromptLike, vars: PromptVariables): BuiltPro
   }));
   if (!messages.some((m) => m.role === "user")) messages.push({ role: "user", content: vars.question });
   const params = Object.fromEntries(PASSED_PARAMS.filter((k) => built[k] !== undefined).map((k) => [k, built[k]]));
-  return { messages, params, model: typeof built.model === "string" ? built.model : undefined };
+  return { messages, params };
 }
 
 /** The CREATE statements as stored in the database: what the prompt shows the model. */
