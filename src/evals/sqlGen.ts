@@ -17,16 +17,6 @@ export const SQL_GEN_EVAL_NAME = "sema4-demo";
 export const SQL_GEN_SCORES = ["sql_correctness", "pass_at_k", "pass_exp_k"] as const;
 export const DEFAULT_AGENT_CONCURRENCY = 4;
 
-/**
- * A Playground caller's Braintrust login, as the runner hands it to a task (`hooks.caller`): with it the agent
- * reaches the org's models through the AI proxy on the caller's token, and the service needs no model key.
- */
-export interface PlaygroundCaller {
-  token: string;
-  proxyUrl: string;
-  orgName?: string;
-}
-
 export interface SqlGenDeps {
   dbPath: string;
   sandboxFactory: SandboxFactory;
@@ -125,7 +115,8 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
 
   function modelAccess(hooks: TaskHooks): ModelAccess {
     if (deps.serviceModel) return deps.serviceModel;
-    const caller = (hooks as TaskHooks & { caller?: PlaygroundCaller }).caller;
+    // A Playground run: the caller's own login reaches the org's models through the AI proxy.
+    const caller = hooks.caller;
     if (caller) return { provider: "braintrust-proxy", apiKey: caller.token, proxyUrl: caller.proxyUrl, orgName: caller.orgName };
     throw new AppError("NOT_CONFIGURED", MODEL_NOT_CONFIGURED);
   }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { SQL_TASKS, taskToCase } from "../../src/data/tasks.js";
 import { EvaluatorRegistry } from "../../src/evals/registry.js";
-import { createSqlGenEvaluator, type PlaygroundCaller } from "../../src/evals/sqlGen.js";
+import { createSqlGenEvaluator } from "../../src/evals/sqlGen.js";
 import { createSqlRuntime, sqlGenDeps } from "../../src/evals/sqlRuntime.js";
 import type { TaskHooks } from "../../src/evals/types.js";
 import { passAtK, passHatK } from "../../src/metrics/passk.js";
@@ -153,7 +153,7 @@ describe("sema4-demo through /list and POST /eval", () => {
 });
 
 describe("sema4-demo's task on its own", () => {
-  const hooks = (extra: Partial<TaskHooks> & { caller?: PlaygroundCaller }): TaskHooks & { caller?: PlaygroundCaller } => ({
+  const hooks = (extra: Partial<TaskHooks>): TaskHooks => ({
     metadata: {},
     meta: () => {},
     expected: undefined,
