@@ -14,6 +14,7 @@ import { ItemReader } from "./itemReader.js";
 import { defaultDatasetName, defaultExperimentName } from "./naming.js";
 import { expandPaths } from "./paths.js";
 import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./report.js";
+import { redactText } from "./redact.js";
 import { groupRuns, type Run } from "./runs.js";
 import { validateChunks, type ValidatedFile } from "./validate.js";
 import { writeDataset, writeExperiment, type WriteContext } from "./write.js";
@@ -197,7 +198,8 @@ export class IngestJob {
         experiments.map((e, i) => ({ name: e.name, metrics: summaries[i].metrics })),
         bootstrap,
       );
-      return { dataset: datasets[0] ?? null, datasets, experiments, comparisons, warnings };
+      // Warnings quote ids and names from the files.
+      return { dataset: datasets[0] ?? null, datasets, experiments, comparisons, warnings: warnings.map(redactText) };
     } finally {
       await reader.close();
     }

@@ -108,6 +108,8 @@ class FileValidator {
   private readonly taskIds = new Set<string>();
   private elements: "tau-bench-v1" | "simulation-list" | undefined;
   private domainHint: string | null = null;
+  /** A top-level value held NaN / Infinity (a directory run's simulation file is re-read whole). */
+  private headerNonFinite = false;
 
   constructor(private readonly options: ValidateOptions) {}
 
@@ -115,7 +117,9 @@ class FileValidator {
     if (v.key === null) return this.onElement(v);
     const where = v.index < 0 ? v.key : `${v.key}[${v.index}]`;
     if (v.index < 0) {
-      const value = this.parse(v, where, "utf8").value;
+      const parsed = this.parse(v, where, "utf8");
+      const value = parsed.value;
+      this.headerNonFinite ||= parsed.nonFinite;
       if (STREAMED_KEYS.has(v.key) && value !== null) {
         this.fail(`"${v.key}" must be an array`, v.key, v.offset);
       }
@@ -134,7 +138,7 @@ class FileValidator {
     } else {
       kind = objectKind(this.keys);
       if (kind === "tau2-dir-simulation") {
-        const ref = { offset: 0, length: size, nonFinite: false };
+        const ref = { offset: 0, length: size, nonFinite: this.headerNonFinite };
         this.simulations.push(this.summarize(this.check(simulationSchema, this.header, "the simulation", 0), ref, 0));
         for (const key of Object.keys(this.header)) delete this.header[key];
       }

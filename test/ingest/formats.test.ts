@@ -1,4 +1,5 @@
 // Every results layout, generated here, ingested into a real local store: counts, tau2's numbers, the rows.
+import fs from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ingestFiles } from "../../src/ingest/service.js";
@@ -151,10 +152,15 @@ describe("tau2 monolithic results", () => {
       .replace('"agent_cost": 0.005', '"agent_cost": NaN')
       .replace('"duration": 7.5', '"duration": Infinity');
     const file = join(h.dir, "nan.json");
-    (await import("node:fs")).writeFileSync(file, text);
-    const report = await ingestFiles([file], h.settings);
+    fs.writeFileSync(file, text);
+    // The same in a directory run, whose simulation files are re-read whole.
+    const dir = writeDirRun(join(h.dir, "nan-dir"), JSON.parse(text.replace(/NaN|Infinity/g, "null")));
+    const simFile = join(dir, "simulations", "sim-1-a-1.json");
+    fs.writeFileSync(simFile, fs.readFileSync(simFile, "utf8").replace('"seed": 301', '"seed": NaN'));
+    const report = await ingestFiles([file, dir], h.settings, { experiments: ["file", "dir"] });
     expect(report.experiments[0].metrics.cost.total_agent_cost).toBeCloseTo(0.005, 12);
     expect(report.experiments[0].metrics.duration.total_seconds).toBeCloseTo(7.5, 12);
+    expect(h.spans("dir").filter((s) => s.name === "trial 1").map((s) => s.input)).toEqual([{ task_id: "a", trial: 1, seed: null }]);
   });
 
   it("accepts an aborted run and an empty task list", async () => {
