@@ -5,6 +5,7 @@
 import Database from "better-sqlite3";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
+import { seededRandom } from "../metrics/bootstrap.js";
 
 /** Bumped whenever the generated data changes, so an old file is rebuilt instead of reused. */
 export const SEED_VERSION = 3;
@@ -53,17 +54,6 @@ export const CUSTOMER_COUNT = 300;
 /** The spends planted at the top: ranks 4 to 6 tie, so "top 5" is really six customers. */
 const TOP_SPENDERS: Record<number, number> = { 7: 310.5, 150: 275, 201: 262.25, 17: 249.99, 42: 249.99, 99: 249.99 };
 
-/** mulberry32: tiny, fast and the same on every platform. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cents = (x: number) => Math.round(x * 100) / 100;
 
@@ -79,7 +69,7 @@ interface Rows {
 }
 
 function generate(): Rows {
-  const rand = generator(20240917);
+  const rand = seededRandom(20240917);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const customers: Rows["customers"] = [];
   const transactions: Rows["transactions"] = [];
