@@ -2,6 +2,7 @@
 //   floor FILE                   JSON.parse of the file's bytes, the way a non-streaming ingester reads it
 //   local FILE DATA_DIR          our ingest into the local store
 //   braintrust FILE DATA_DIR URL our ingest through the braintrust SDK into a (fake) Braintrust API
+//   spans N DATA_DIR             N small spans (500 rows of N/500) written to the local store alone: its cost per span
 // Prints one JSON line: wall milliseconds of the work (process start-up excluded), peak RSS, details.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ async function measure(): Promise<Record<string, unknown>> {
     return { ms: end - start, readMs: read - start, parseMs: end - read, simulations: parsed.simulations.length };
   }
   const recorder = await openRecorder();
+  if (mode === "spans") return writeSpans(recorder, Number(file));
   let writeStarted: number | undefined;
   const start = performance.now();
   const report = await ingestFiles(
@@ -44,9 +46,26 @@ async function measure(): Promise<Record<string, unknown>> {
   };
 }
 
+async function writeSpans(recorder: Recorder, count: number): Promise<Record<string, unknown>> {
+  const experiment = await recorder.experiment("bench", "spans", { bulk: true });
+  const perRow = count / 500;
+  const start = performance.now();
+  for (let r = 0; r < 500; r++) {
+    const root = experiment.startSpan({ name: `row ${r}`, type: "eval", event: { id: `r${r}`, input: { r } } });
+    for (let i = 0; i < perRow; i++) {
+      const event = { id: `r${r}.${i}`, input: [{ role: "user", content: "hi" }], output: { role: "assistant", content: "hello" } };
+      root.startSpan({ name: "agent", type: "llm", startTime: 1, event }).end({ endTime: 2 });
+    }
+    root.end();
+    if (r % 50 === 49) await experiment.flush();
+  }
+  await recorder.close();
+  return { ms: performance.now() - start, spans: count };
+}
+
 /** Only the recorder measured is loaded: the braintrust SDK alone adds ~35 MB of RSS to a process. */
 async function openRecorder(): Promise<Recorder> {
-  if (mode === "local") {
+  if (mode === "local" || mode === "spans") {
     const [{ LocalRecorder }, { LocalStore }] = await Promise.all([
       import("../src/recorder/local.js"),
       import("../src/recorder/localStore.js"),
