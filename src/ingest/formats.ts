@@ -101,10 +101,6 @@ export const infoSchema = z.looseObject({
 
 export type ToolCallRecord = z.infer<typeof toolCallSchema>;
 export type MessageRecord = z.infer<typeof messageSchema>;
-export type SimulationRecord = z.infer<typeof simulationSchema>;
-export type TaskRecord = z.infer<typeof taskSchema>;
-export type V1ResultRecord = z.infer<typeof v1ResultSchema>;
-export type InfoRecord = z.infer<typeof infoSchema>;
 
 type Json = Record<string, unknown>;
 

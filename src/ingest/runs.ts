@@ -4,7 +4,7 @@ import { AppError } from "../errors.js";
 import type { MetricsRule } from "../metrics/tau2.js";
 import { firstIssue, infoSchema } from "./formats.js";
 import { redactSecrets } from "./redact.js";
-import type { ItemRef, SimulationSummary, TaskEntry, ValidatedFile } from "./validate.js";
+import type { SimulationSummary, TaskEntry, ValidatedFile } from "./validate.js";
 
 export type RunFormat = "tau2" | "tau2-dir" | "simulation-list" | "tau-bench-v1";
 
@@ -41,8 +41,6 @@ export interface Run {
   simulations: RunSimulation[];
   warnings: string[];
 }
-
-export type { ItemRef };
 
 /** Groups validated files into runs; refuses simulation files that belong to no results.json. */
 export function groupRuns(files: readonly ValidatedFile[]): Run[] {
