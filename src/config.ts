@@ -41,6 +41,8 @@ export const configSchema = z.object({
   // Requests per minute per caller token (or address) on the routes that spend compute and model credits.
   RATE_LIMIT_EVAL_PER_MINUTE: int(1).default(60),
   RATE_LIMIT_AGENT_PER_MINUTE: int(1).default(30),
+  // Largest /eval body: a Playground run sends its dataset rows inline.
+  EVAL_BODY_LIMIT: int(1).default(50 * 1024 * 1024),
 
   DATA_DIR: z.string().min(1).default("./.data"),
   INGEST_BODY_LIMIT: int(1).default(1024 * 1024 * 1024),

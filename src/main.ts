@@ -1,13 +1,14 @@
-// Reads config, builds the app, listens, and drains on SIGTERM/SIGINT. Nothing else.
-import { ConfigError, loadConfig } from "./config.js";
-import { buildApp } from "./server/app.js";
+// Reads config, opens the port, builds the app, and drains on SIGTERM/SIGINT. Nothing else.
+// The app is imported only after the port is open: loading it (the braintrust SDK, the sandbox probe, evaluator
+// modules) takes a second or more, during which the early listener answers liveness and holds other requests.
+import { ConfigError, loadConfig, type Config } from "./config.js";
 import { isAppError } from "./errors.js";
-import { drainAndClose } from "./server/shutdown.js";
+import { listenEarly } from "./server/earlyListener.js";
+import { warnIfLoopbackOnly } from "./server/auth/operatorAuth.js";
 
-async function main(): Promise<void> {
-  let config;
+function readConfig(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
@@ -15,10 +16,29 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  let app;
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const early = await listenEarly({
+    port: config.PORT,
+    host: config.HOST,
+    extraOrigins: [config.BRAINTRUST_APP_URL, config.WHITELISTED_ORIGIN],
+  });
+  let stop: (signal: string) => void = () => process.exit(0);
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
+  const [{ buildApp }, { drainAndClose }] = await Promise.all([
+    import("./server/app.js"),
+    import("./server/shutdown.js"),
+  ]);
+  let app: Awaited<ReturnType<typeof buildApp>>;
   try {
-    app = await buildApp(config);
+    app = await buildApp(config, { serverFactory: early.factory });
+    await app.ready();
   } catch (e) {
+    await early.fail();
     // A start-up check that cannot pass here (e.g. no sandbox mode allowed on this host): say so and stop.
     if (isAppError(e) && e.code === "NOT_CONFIGURED") {
       process.stderr.write(`${e.message}\n`);
@@ -26,8 +46,15 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  early.serve();
+  const address = early.server.address();
+  app.log.info({ address }, "listening");
+  warnIfLoopbackOnly({ adminToken: config.ADMIN_TOKEN, orgName: config.BRAINTRUST_ORG_NAME, host: config.HOST }, (m) =>
+    app.log.warn(m),
+  );
+
   let stopping = false;
-  const stop = (signal: string) => {
+  stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, "shutting down");
@@ -39,9 +66,6 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
-  await app.listen({ port: config.PORT, host: config.HOST });
 }
 
 main().catch((err) => {

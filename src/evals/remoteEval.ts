@@ -98,6 +98,17 @@ function resolveDataset(state: BraintrustState, data: EvalData): Dataset | undef
   return undefined;
 }
 
+/** A Braintrust object the request names (project, dataset, base experiment) that does not exist: the caller's 404. */
+async function named<T>(lookup: Promise<T>): Promise<T> {
+  try {
+    return await lookup;
+  } catch (e) {
+    const status = (e as { status?: unknown } | undefined)?.status;
+    if (status === 404 || /\bnot found\b/i.test(messageOf(e))) throw new AppError("NOT_FOUND", messageOf(e), { cause: e });
+    throw e;
+  }
+}
+
 /** The AI proxy of the caller's org, as the SDK's proxy connection uses it (without a trailing /v1/proxy). */
 function proxyBase(state: BraintrustState): string {
   const url = (state as unknown as { proxyUrl?: string | null; apiUrl?: string | null }).proxyUrl ?? state.apiUrl ?? "";
@@ -136,21 +147,25 @@ export async function runRemoteEval(
       gitMetadataSettings: { collect: "none" },
       setCurrent: false,
     } as never) as unknown as Experiment;
-    await experiment.id;
+    await named(experiment.id);
     listener.onStart?.(await experiment.summarize({ summarizeScores: false }));
   }
 
+  const baseExperiment =
+    baseExperimentName === undefined
+      ? undefined
+      : (initExperiment({ state, ...where, experiment: baseExperimentName, open: true, setCurrent: false } as never) as unknown as {
+          id: Promise<string>;
+          asDataset(): AsyncIterable<EvalCase>;
+        });
+  if (baseExperiment) await named(baseExperiment.id);
   const cases: AsyncIterable<EvalCase> | Iterable<EvalCase> = dataset
     ? (dataset as unknown as AsyncIterable<EvalCase>)
-    : baseExperimentName !== undefined
-      ? (
-          initExperiment({ state, ...where, experiment: baseExperimentName, open: true, setCurrent: false } as never) as unknown as {
-            asDataset(): AsyncIterable<EvalCase>;
-          }
-        ).asDataset()
+    : baseExperiment
+      ? baseExperiment.asDataset()
       : ((data as { data: unknown[] }).data as EvalCase[]);
 
-  const datasetId = dataset ? await dataset.id : undefined;
+  const datasetId = dataset ? await named(dataset.id) : undefined;
   const originOf = datasetId
     ? async (d: EvalCase) =>
         d.id && d._xact_id

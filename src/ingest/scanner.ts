@@ -77,7 +77,8 @@ const enum Capture {
   Scalar,
 }
 
-const MAX_DEPTH = 100_000;
+// Far beyond any results file (about 10 levels); deeper items would overflow the stack of what walks them later.
+const MAX_DEPTH = 512;
 
 /** The index of the first unescaped quote at or after `from` (a string's content starts at `from`), or -1. */
 function closingQuote(chunk: Buffer, from: number): number {
@@ -367,7 +368,7 @@ export class JsonScanner {
         i = q;
       } else if (k === C_OPEN) {
         if (depth === stack.length) {
-          if (depth >= MAX_DEPTH) this.fail("nesting deeper than 100000 levels", i);
+          if (depth >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH} levels`, i);
           const grown = new Uint8Array(depth * 2);
           grown.set(stack);
           this.stack = stack = grown;

@@ -304,28 +304,33 @@ async function startsWithGzipMagic(path: string): Promise<boolean> {
 /** The stream's bytes, decompressed when they start with the gzip magic number. */
 async function* gunzipIfNeeded(stream: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
   const it = stream[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const head: Buffer = first.value;
-  const rest = async function* () {
-    yield head;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
-  };
-  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
-    yield* rest();
-    return;
-  }
-  const gunzip = createGunzip({ chunkSize: GZIP_CHUNK });
-  const source = Readable.from(rest(), { objectMode: false });
-  source.on("error", (e) => gunzip.destroy(e));
-  source.pipe(gunzip);
+  // Closed however this ends: a source left half-read (an upload refused midway) would otherwise hold its stream.
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw new AppError("BAD_REQUEST", `${name}: invalid gzip data: ${(error as Error).message}`, { details: { file: name } });
+    const first = await it.next();
+    if (first.done) return;
+    const head: Buffer = first.value;
+    const rest = async function* () {
+      yield head;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
+    };
+    if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
+      yield* rest();
+      return;
+    }
+    const gunzip = createGunzip({ chunkSize: GZIP_CHUNK });
+    const source = Readable.from(rest(), { objectMode: false });
+    source.on("error", (e) => gunzip.destroy(e));
+    source.pipe(gunzip);
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError("BAD_REQUEST", `${name}: invalid gzip data: ${(error as Error).message}`, { details: { file: name } });
+    } finally {
+      source.destroy();
+    }
   } finally {
-    source.destroy();
+    await it.return?.();
   }
 }
 

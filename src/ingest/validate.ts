@@ -1,5 +1,6 @@
 // Pass 1 over one file: scan it, parse and check every item, and keep what the write pass and the metrics need
 // (a small summary and the byte range of each task and simulation). Nothing is stored; any error is a 400.
+import { isUtf8 } from "node:buffer";
 import type { z } from "zod";
 import { AppError } from "../errors.js";
 import {
@@ -243,6 +244,8 @@ class FileValidator {
   }
 
   private parse(v: ScannedValue, item: string, encoding: "latin1" | "utf8") {
+    // JSON is UTF-8; reading latin1 (or UTF-8 with replacement characters) would take any other byte silently.
+    if (!isUtf8(v.bytes)) this.fail(`${item} is not valid UTF-8`, item, v.offset);
     return parseItem(v.bytes, encoding, { file: this.options.name, item, offset: v.offset });
   }
 

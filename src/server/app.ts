@@ -1,10 +1,12 @@
 // buildApp: the whole service as a Fastify instance built from its dependencies. main.ts only listens;
 // tests build it with fakes (a fake Braintrust API URL, a temporary DATA_DIR) and use inject() or a port.
 import { join } from "node:path";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
 import { registerErrorHandler } from "./errorHandler.js";
+import { registerJsonBodyParser } from "./jsonBody.js";
 import { healthRoutes } from "./health/routes.js";
 import { createLogger, type Logger } from "../logger.js";
 import { BraintrustSessions } from "../braintrust/sessions.js";
@@ -15,7 +17,7 @@ import { devServerRoutes } from "./devserver/routes.js";
 import { rateLimitPlugin } from "./plugins/rateLimit.js";
 import { experimentRoutes } from "./experiments/routes.js";
 import { ingestRoutes } from "./admin/ingestRoutes.js";
-import { isLoopback, makeOperatorAuth } from "./auth/operatorAuth.js";
+import { makeOperatorAuth } from "./auth/operatorAuth.js";
 import { LocalStore } from "../recorder/localStore.js";
 import { createRecorder } from "../recorder/index.js";
 import type { Recorder } from "../recorder/types.js";
@@ -33,6 +35,8 @@ export interface AppDeps {
   recorder?: Recorder;
   /** The sandbox of the SQL agent; by default started from config (and closed with the app). */
   sandboxFactory?: SandboxFactory;
+  /** A server that is already listening (main.ts opens the port before building the app). */
+  serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
 }
 
 async function defaultRegistry(config: Config, sqlRuntime: SqlRuntime): Promise<EvaluatorRegistry> {
@@ -64,14 +68,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     requestIdHeader: "x-request-id",
     // A Playground eval may stream for many minutes; Node's default request timeout would cut it.
     requestTimeout: 0,
-    bodyLimit: 1024 * 1024 * 1024,
+    // Small unless a route says otherwise (/eval: EVAL_BODY_LIMIT, /admin/ingest: INGEST_BODY_LIMIT), unknown paths too.
+    bodyLimit: 1024 * 1024,
     forceCloseConnections: "idle",
     return503OnClosing: true,
+    ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}),
   });
   app.decorate("appState", { draining: false, shutdown: new AbortController(), logger });
   const sqlRuntime = await createSqlRuntime(config, logger, deps.sandboxFactory);
   if (!deps.sandboxFactory) app.addHook("onClose", async () => sqlRuntime.sandboxFactory.close());
   registerErrorHandler(app, { production: config.NODE_ENV === "production" });
+  registerJsonBodyParser(app);
   app.setNotFoundHandler((request) => {
     throw new AppError("NOT_FOUND", `Cannot ${request.method} ${request.url.split("?")[0]}`);
   });
@@ -95,18 +102,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     maxConcurrentEvals: config.MAX_CONCURRENT_EVALS,
     shutdownSignal: app.appState.shutdown.signal,
     evalsPerMinute: config.RATE_LIMIT_EVAL_PER_MINUTE,
+    evalBodyLimit: config.EVAL_BODY_LIMIT,
   });
 
   const operatorAuth = makeOperatorAuth({ adminToken: config.ADMIN_TOKEN, orgName: config.BRAINTRUST_ORG_NAME, sessions });
-  app.addHook("onListen", async () => {
-    const address = app.server.address();
-    if (!config.ADMIN_TOKEN && !config.BRAINTRUST_ORG_NAME && typeof address === "object" && address && !isLoopback(address.address)) {
-      app.log.warn(
-        { address: address.address },
-        "listening on a non-loopback address with neither ADMIN_TOKEN nor BRAINTRUST_ORG_NAME set: /admin/* and /agent serve loopback clients only",
-      );
-    }
-  });
   const recorder = deps.recorder ?? createRecorder(config, logger);
   app.addHook("onClose", async () => recorder.close());
 

@@ -8,11 +8,14 @@ export async function drainAndClose(app: FastifyInstance, graceMs: number): Prom
   app.appState.draining = true;
   const timer = setTimeout(() => app.appState.shutdown.abort(new Error("server shutting down")), graceMs);
   timer.unref();
-  // close() drops the connections idle at that moment only; one that finishes its last response later would
-  // otherwise hold shutdown open until its keep-alive timeout.
+  // Connections that finish their last response during the drain would otherwise stay open until their
+  // keep-alive timeout.
   const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
   sweeper.unref();
   try {
+    // The server was opened by main.ts (not app.listen), so closing it is ours: no new connections, and this
+    // resolves once the open ones (running evals) have ended.
+    if (app.server.listening) await new Promise((resolve) => app.server.close(resolve));
     await app.close();
   } finally {
     clearTimeout(timer);

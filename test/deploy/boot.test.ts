@@ -136,8 +136,11 @@ describe("the production build", () => {
     try {
       expect(await waitForHealth(port, child, () => output)).toEqual({ status: "ok" });
       expect(await runHealthcheck(env)).toBe(0);
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-      expect(ready.status).toBe(200);
+      // Liveness answers while the app is still being built; readiness once it serves every route.
+      await expect
+        .poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status, { timeout: 30_000, interval: 100 })
+        .toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/list`)).status).toBe(401);
     } finally {
       child.kill("SIGTERM");
     }

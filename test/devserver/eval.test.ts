@@ -258,14 +258,16 @@ describe("failures", () => {
     expect(svc.fake.callsTo("/api/experiment/register")).toHaveLength(0);
   });
 
-  it("43: malformed JSON is a 400 with the parser's message; 48: no content type is an invalid request", async () => {
+  it("43: malformed JSON is a 400 with the parser's message; 48: a body that is not JSON is a 415 (the reference: 400)", async () => {
     const bad = await fetch(`${svc.base}/eval`, { method: "POST", headers: { ...svc.auth, "content-type": "application/json" }, body: '{"name":"peer-demo",}' });
     expect(bad.status).toBe(400);
     const badBody = await bad.json();
     expect(badBody.error.status).toBe(400);
     expect(badBody.error.message).toMatch(/JSON/);
+    // fetch sends a string body as text/plain.
     const none = await fetch(`${svc.base}/eval`, { method: "POST", headers: svc.auth, body: JSON.stringify({ name: "peer-demo", data: three }) });
-    expect(none.status).toBe(400);
+    expect(none.status).toBe(415);
+    expect((await none.json()).error).toEqual({ message: "Unsupported Media Type", status: 415 });
   });
 
   it("40/41/50: no token, bad token, no org", async () => {

@@ -23,7 +23,7 @@ describe("the service process", () => {
     // The default HOST, 0.0.0.0: the test still talks to it over loopback only.
     const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), DATA_DIR: dataDir });
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, svc);
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, svc);
       const root = await fetch(`http://127.0.0.1:${port}/`);
       expect(await root.text()).toBe("Hello, world!");
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -71,7 +71,7 @@ Eval("slow", {
       BRAINTRUST_APP_URL: fake.url,
       SHUTDOWN_GRACE_MS: "500",
     });
-    await waitForHttp(`${base}/healthz`, svc);
+    await waitForHttp(`${base}/readyz`, svc);
     const res = await fetch(`${base}/eval`, {
       method: "POST",
       headers: { "x-bt-auth-token": "sk-test", "x-bt-org-name": fake.orgName, "content-type": "application/json" },
@@ -94,5 +94,27 @@ Eval("slow", {
     const roots = fake.rows({ experiment_id: start.experimentId }).filter((r) => (r.span_attributes as { type: string }).type === "eval");
     expect(roots).toHaveLength(2);
     expect(String(roots.find((r) => r.input === "slow")!.error)).toMatch(/shutting down/);
+  });
+});
+
+describe("start-up", () => {
+  it("opens the port before the app is built: liveness at once, other requests wait for the app, none refused", async () => {
+    const port = await freePort();
+    const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, svc);
+      // Sent as soon as the port answers: served by the app once it is ready, not refused.
+      const [list, ready] = await Promise.all([
+        fetch(`http://127.0.0.1:${port}/list`, { headers: { "x-bt-auth-token": "null", "x-bt-org-name": "x" } }),
+        fetch(`http://127.0.0.1:${port}/readyz`),
+      ]);
+      expect(list.status).toBe(401);
+      expect(await list.json()).toEqual({ error: { message: "Unauthorized", status: 401 } });
+      expect([200, 503]).toContain(ready.status);
+      if (ready.status === 503) expect(await ready.json()).toEqual({ status: "starting" });
+    } finally {
+      svc.child.kill("SIGTERM");
+    }
+    expect((await svc.exited).code).toBe(0);
   });
 });

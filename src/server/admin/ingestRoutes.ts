@@ -1,10 +1,11 @@
 // POST /admin/ingest: tau-bench / tau2-bench results files in, a dataset and experiments out. The body is never
 // buffered: this plugin's own content-type parsers hand the raw stream on (JSON or gzip), or @fastify/multipart
 // hands each file part on, and the ingest job spools and validates it as it arrives.
+import type { Readable } from "node:stream";
 import multipart from "@fastify/multipart";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { AppError } from "../../errors.js";
+import { AppError, messageOf } from "../../errors.js";
 import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/service.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
@@ -59,6 +60,11 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     if (declared > opts.bodyLimit) {
       throw new AppError("PAYLOAD_TOO_LARGE", `The body (${declared} bytes) is over the limit of ${opts.bodyLimit} bytes`);
     }
+    // Refused before the body was read to its end: the rest is drained (what Node does with a body nobody read),
+    // or the client's next request on this keep-alive connection would wait behind it forever.
+    reply.raw.once("finish", () => {
+      if (!request.raw.complete) request.raw.resume();
+    });
     const query = parseNames(request.query);
     const wantsEvents = (request.headers.accept ?? "").includes("text/event-stream");
     const controller = new AbortController();
@@ -117,7 +123,8 @@ async function readBody(request: FastifyRequest, job: IngestJob, names: Names, l
       `Send the results file as application/json (or gzip), or several as multipart/form-data, not "${type || "nothing"}"`,
     );
   }
-  const body = request.body as AsyncIterable<Buffer>;
+  // Not destroyed when the ingest stops reading early: the socket must still carry the answer (see the drain above).
+  const body = (request.body as Readable).iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
   await job.addStream(names.filename ?? "body", limitBody(body, limit));
   return names;
 }
@@ -127,7 +134,7 @@ async function readParts(request: FastifyRequest, job: IngestJob, query: Names, 
   const fields: Record<string, string[]> = {};
   let total = 0;
   let files = 0;
-  for await (const part of request.parts()) {
+  for await (const part of multipartStream(request.parts())) {
     if (part.type === "field") {
       (fields[part.fieldname] ??= []).push(String(part.value));
       continue;
@@ -141,7 +148,7 @@ async function readParts(request: FastifyRequest, job: IngestJob, query: Names, 
       }
     };
     try {
-      await job.addStream(part.filename || part.fieldname, counted(part.file));
+      await job.addStream(part.filename || part.fieldname, counted(multipartStream(part.file)));
     } catch (error) {
       throw part.file.truncated ? tooLarge(part.filename, limit) : error;
     }
@@ -154,6 +161,16 @@ async function readParts(request: FastifyRequest, job: IngestJob, query: Names, 
     dataset: single("dataset") ?? query.dataset,
     project: single("project") ?? query.project,
   });
+}
+
+/** A multipart iterator or file stream: what busboy cannot read (no boundary, a cut-off part) is the client's 400. */
+async function* multipartStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    for await (const item of stream) yield item;
+  } catch (error) {
+    if (toAppError(error).statusCode < 500) throw error;
+    throw new AppError("BAD_REQUEST", `Malformed multipart body: ${messageOf(error)}`);
+  }
 }
 
 async function* limitBody(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {

@@ -14,6 +14,8 @@ export interface PushRoutesOptions {
 
 export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opts) => {
   if (opts.authorize) app.addHook("onRequest", opts.authorize);
-  app.post("/push-dataset", async () => pushSqlDataset(opts.recorder, opts.project));
-  app.post("/push-prompt", async () => pushSystemPrompt(opts.recorder, opts.project, opts.model));
+  // Neither reads a body: 1 KiB lets `{}` through and refuses an upload before it is read.
+  const bodyLimit = 1024;
+  app.post("/push-dataset", { bodyLimit }, async () => pushSqlDataset(opts.recorder, opts.project));
+  app.post("/push-prompt", { bodyLimit }, async () => pushSystemPrompt(opts.recorder, opts.project, opts.model));
 };

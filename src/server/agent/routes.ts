@@ -42,7 +42,8 @@ function parseBody(body: unknown) {
 export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, opts) => {
   if (opts.authorize) app.addHook("onRequest", opts.authorize);
 
-  app.post("/agent", { config: { rateLimit: perMinute(opts.requestsPerMinute) } }, async (request, reply) => {
+  // A question of at most 4 000 characters and three small fields: 64 KiB is plenty.
+  app.post("/agent", { config: { rateLimit: perMinute(opts.requestsPerMinute) }, bodyLimit: 64 * 1024 }, async (request, reply) => {
     const body = parseBody(request.body);
     const controller = new AbortController();
     const stop = () => controller.abort(new Error("server shutting down"));

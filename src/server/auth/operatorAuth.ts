@@ -54,3 +54,14 @@ export function makeOperatorAuth(options: OperatorAuthOptions) {
     throw new AppError("UNAUTHORIZED", "Invalid token");
   };
 }
+
+/** The operator routes are loopback-only when nothing else is configured; on a public address, say so loudly. */
+export function warnIfLoopbackOnly(
+  options: { adminToken?: string; orgName?: string; host: string },
+  warn: (message: string) => void,
+): void {
+  if (options.adminToken || options.orgName || isLoopback(options.host) || options.host === "localhost") return;
+  warn(
+    `listening on ${options.host} with neither ADMIN_TOKEN nor BRAINTRUST_ORG_NAME set: /admin/* and /agent serve loopback clients only`,
+  );
+}

@@ -40,6 +40,23 @@ export function makeOriginCheck(extraOrigins: (string | undefined)[]): (origin: 
   return (origin) => exact.has(origin) || PREVIEW_ORIGIN.test(origin);
 }
 
+/** The CORS headers of a request from an allowed origin (or none), in the reference's order. */
+export function corsHeaders(origin: string | undefined, preflight: boolean): Record<string, string> {
+  return {
+    ...(origin !== undefined ? { "access-control-allow-origin": origin } : {}),
+    vary: "Origin",
+    "access-control-allow-credentials": "true",
+    ...(preflight
+      ? {
+          "access-control-allow-methods": ALLOWED_METHODS,
+          "access-control-allow-headers": ALLOWED_HEADERS,
+          "access-control-max-age": "86400",
+        }
+      : {}),
+    "access-control-expose-headers": EXPOSED_HEADERS,
+  };
+}
+
 async function cors(app: FastifyInstance, opts: CorsOptions): Promise<void> {
   const isAllowed = makeOriginCheck(opts.extraOrigins);
 
@@ -62,15 +79,7 @@ async function cors(app: FastifyInstance, opts: CorsOptions): Promise<void> {
       return reply.status(200).header("allow", methods.join(", ")).type("text/plain").send(methods.join(", "));
     }
 
-    if (origin !== undefined) reply.header("access-control-allow-origin", origin);
-    reply.header("vary", "Origin");
-    reply.header("access-control-allow-credentials", "true");
-    if (preflight) {
-      reply.header("access-control-allow-methods", ALLOWED_METHODS);
-      reply.header("access-control-allow-headers", ALLOWED_HEADERS);
-      reply.header("access-control-max-age", "86400");
-    }
-    reply.header("access-control-expose-headers", EXPOSED_HEADERS);
+    reply.headers(corsHeaders(origin, preflight));
     if (preflight) return reply.status(204).header("content-length", "0").send();
   });
 }

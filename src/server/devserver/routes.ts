@@ -27,6 +27,8 @@ export interface DevServerOptions {
   shutdownSignal: AbortSignal;
   /** /eval requests per minute per caller. */
   evalsPerMinute: number;
+  /** Largest /eval body in bytes (EVAL_BODY_LIMIT). */
+  evalBodyLimit: number;
 }
 
 const config = { braintrustWire: true };
@@ -72,7 +74,7 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
   app.get("/list", { config, preHandler: checkAuthorized }, serveList);
   app.post("/list", { config, preHandler: checkAuthorized }, serveList);
 
-  app.post("/eval", { config: { ...config, rateLimit: perMinute(opts.evalsPerMinute) }, preHandler: checkAuthorized }, async (request, reply) => {
+  app.post("/eval", { config: { ...config, rateLimit: perMinute(opts.evalsPerMinute) }, bodyLimit: opts.evalBodyLimit, preHandler: checkAuthorized }, async (request, reply) => {
     const parsed = evalBodySchema.safeParse(request.body);
     if (!parsed.success) {
       throw new AppError("VALIDATION_FAILED", "Invalid request", { wire: "braintrust", details: parsed.error.issues });

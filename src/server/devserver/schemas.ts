@@ -1,5 +1,6 @@
 // The /eval request body (protocol spec §8.2), parsed leniently where the reference was strict for no reason:
 // `parent: null` and `scores: null` mean absent. Unknown keys are dropped.
+import { SpanComponentsV4 } from "braintrust/util";
 import { z } from "zod";
 
 const btql = z.record(z.string(), z.unknown()).nullish();
@@ -13,12 +14,26 @@ const datasetRef = {
 export const evalDataSchema = z.union([
   z.object({ dataset_id: z.string(), ...datasetRef }),
   z.object({ project_name: z.string(), dataset_name: z.string(), ...datasetRef }),
-  z.object({ data: z.array(z.unknown()) }),
+  // Rows are eval cases ({input, expected, metadata, …}); anything else would fail deep inside the run.
+  z.object({ data: z.array(z.record(z.string(), z.unknown())) }),
   z.object({ experiment_name: z.string() }),
 ]);
 
+/** An exported span (`span.export()`): the SDK decodes it only once the run has started. */
+const exportedSpan = z.string().refine(
+  (slug) => {
+    try {
+      SpanComponentsV4.fromStr(slug);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "not an exported span (the value of span.export())" },
+);
+
 export const evalParentSchema = z.union([
-  z.string(),
+  exportedSpan,
   z.object({
     object_type: z.enum(["project_logs", "experiment", "playground_logs"]),
     object_id: z.string(),
