@@ -58,6 +58,8 @@ export interface RequestSpec {
   body?: string | Buffer;
   /** Declared but never sent: the server must answer from the headers alone. */
   contentLength?: number;
+  /** A keep-alive agent whose sockets carry several requests; by default each request has its own connection. */
+  agent?: http.Agent;
 }
 
 // A frame of a V8 stack trace ("    at fn (file.ts:1:2)") or a source position anywhere in a body.
@@ -69,19 +71,19 @@ export const hasStackTrace = (text: string): boolean => STACK.test(text);
 export function send(svc: RunningService, path: string, spec: RequestSpec = {}): Promise<Answer> {
   const url = new URL(svc.base);
   const body = typeof spec.body === "string" ? Buffer.from(spec.body, "latin1") : spec.body;
-  const headers: Record<string, string | number> = { connection: "close", ...spec.headers };
+  const headers: Record<string, string | number> = { ...(spec.agent ? {} : { connection: "close" }), ...spec.headers };
   if (body !== undefined) headers["content-length"] = body.length;
   if (spec.contentLength !== undefined) headers["content-length"] = spec.contentLength;
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, method: spec.method ?? (body || spec.contentLength ? "POST" : "GET"), path, headers },
+      { agent: spec.agent ?? false, host: url.hostname, port: url.port, method: spec.method ?? (body || spec.contentLength ? "POST" : "GET"), path, headers },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
           clearTimeout(timer);
           const text = Buffer.concat(chunks).toString("utf8");
-          req.destroy();
+          if (!spec.agent) req.destroy();
           if (hasStackTrace(text)) reject(new Error(`${path}: a stack trace in the answer: ${text.slice(0, 500)}`));
           else resolve({ status: res.statusCode!, headers: res.headers, text });
         });

@@ -18,7 +18,6 @@ export function openSse(reply: FastifyReply, heartbeatMs: number): SseStream {
     ...headers,
     "content-type": "text/event-stream",
     "cache-control": "no-cache",
-    connection: "keep-alive",
     // Stops nginx-style proxies from buffering the stream.
     "x-accel-buffering": "no",
   });
