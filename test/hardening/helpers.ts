@@ -72,7 +72,8 @@ export function send(svc: RunningService, path: string, spec: RequestSpec = {}):
   const url = new URL(svc.base);
   const body = typeof spec.body === "string" ? Buffer.from(spec.body, "latin1") : spec.body;
   const headers: Record<string, string | number> = { ...(spec.agent ? {} : { connection: "close" }), ...spec.headers };
-  if (body !== undefined) headers["content-length"] = body.length;
+  // A chunked body has no length (both at once is a request Node refuses outright).
+  if (body !== undefined && headers["transfer-encoding"] === undefined) headers["content-length"] = body.length;
   if (spec.contentLength !== undefined) headers["content-length"] = spec.contentLength;
   return new Promise((resolve, reject) => {
     const req = http.request(
