@@ -258,7 +258,7 @@ describe("failures", () => {
     expect(svc.fake.callsTo("/api/experiment/register")).toHaveLength(0);
   });
 
-  it("43: malformed JSON is a 400 with the parser's message; 48: a body that is not JSON is a 415 (the reference: 400)", async () => {
+  it("43: malformed JSON is a 400 with the parser's message; 48: a body that is not JSON is an invalid request", async () => {
     const bad = await fetch(`${svc.base}/eval`, { method: "POST", headers: { ...svc.auth, "content-type": "application/json" }, body: '{"name":"peer-demo",}' });
     expect(bad.status).toBe(400);
     const badBody = await bad.json();
@@ -266,8 +266,14 @@ describe("failures", () => {
     expect(badBody.error.message).toMatch(/JSON/);
     // fetch sends a string body as text/plain.
     const none = await fetch(`${svc.base}/eval`, { method: "POST", headers: svc.auth, body: JSON.stringify({ name: "peer-demo", data: three }) });
-    expect(none.status).toBe(415);
-    expect((await none.json()).error).toEqual({ message: "Unsupported Media Type", status: 415 });
+    expect(none.status).toBe(400);
+    expect((await none.json()).error).toMatchObject({ message: "Invalid request", errors: [{ path: [] }] });
+    const form = await fetch(`${svc.base}/eval`, {
+      method: "POST",
+      headers: { ...svc.auth, "content-type": "application/x-www-form-urlencoded" },
+      body: JSON.stringify({ name: "peer-demo", data: three }),
+    });
+    expect(form.status).toBe(400);
   });
 
   it("40/41/50: no token, bad token, no org", async () => {

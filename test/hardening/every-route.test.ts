@@ -25,8 +25,10 @@ interface BodyRoute {
 const UNSUPPORTED: [number, RegExp] = [415, /Unsupported Media Type/];
 const operator = () => ({ authorization: `Bearer ${ADMIN}` });
 const bodyRoutes: BodyRoute[] = [
-  { path: "/list", headers: () => svc.auth, limit: 1024 * 1024, unsupported: UNSUPPORTED },
-  { path: "/eval", headers: () => svc.auth, limit: 50 * 1024 * 1024, unsupported: UNSUPPORTED },
+  // The dev-server routes answer other body types as the reference does (captures 15, 48): /list ignores the
+  // body, /eval sees none and answers its 400 "Invalid request".
+  { path: "/list", headers: () => svc.auth, limit: 1024 * 1024, unsupported: [200, /peer-demo/] },
+  { path: "/eval", headers: () => svc.auth, limit: 50 * 1024 * 1024, unsupported: [400, /Invalid request/] },
   { path: "/agent", headers: operator, limit: 64 * 1024, unsupported: UNSUPPORTED },
   { path: "/admin/push-dataset", headers: operator, limit: 1024, unsupported: UNSUPPORTED },
   { path: "/admin/push-prompt", headers: operator, limit: 1024, unsupported: UNSUPPORTED },
@@ -56,11 +58,17 @@ describe.each(bodyRoutes)("POST $path", (route) => {
     await expectUnharmed(svc, () => expectEvalWorks(svc));
   });
 
-  it("refuses other content types with a 415, whatever the body", async () => {
+  it("answers other content types as the route's contract says (415, or the reference's answer), whatever the body", async () => {
     const types = ["text/plain", "application/x-www-form-urlencoded", "application/xml", "image/png"];
     // Only ingest takes uploads.
     if (route.path !== "/admin/ingest") types.push("multipart/form-data; boundary=x");
-    for (const type of types) expectRefused(await post("--x\r\n\r\n--x--", { "content-type": type }), ...route.unsupported);
+    for (const type of types) {
+      const res = await post("--x\r\n\r\n--x--", { "content-type": type });
+      if (route.unsupported[0] === 200) {
+        expect(res.status).toBe(200);
+        expect(res.text).toMatch(route.unsupported[1]);
+      } else expectRefused(res, ...route.unsupported);
+    }
     // A content type that does not even parse, on any path.
     expectRefused(await post("{}", { "content-type": ";;;" }), 415, /Unsupported Media Type/);
     await expectUnharmed(svc, () => expectEvalWorks(svc));

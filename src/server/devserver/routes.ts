@@ -63,6 +63,11 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
   let runningEvals = 0;
 
   app.addHook("preHandler", parseTokenHook);
+  // Like the reference (Express's json parser skips other types), a body that is not JSON reaches /eval as no
+  // body, so the caller gets the same 400 "Invalid request" a missing body gets, not a 415.
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: opts.evalBodyLimit }, (_request, _body, done) =>
+    done(null, undefined),
+  );
 
   app.get("/", { config }, async (_request, reply) => reply.type("text/html; charset=utf-8").send("Hello, world!"));
 
