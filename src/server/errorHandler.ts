@@ -29,7 +29,9 @@ export function renderError(err: AppError): ErrorBody {
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   if (err instanceof ZodError) {
-    return new AppError("VALIDATION_FAILED", "Invalid request", { details: err.issues });
+    // The message names each field and what is wrong with it; `details` keeps zod's issues for programs.
+    const reasons = err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message));
+    return new AppError("VALIDATION_FAILED", `Invalid request: ${reasons.join("; ")}`, { details: err.issues });
   }
   const fe = err as FastifyError;
   const status = typeof fe?.statusCode === "number" ? fe.statusCode : 500;

@@ -32,10 +32,7 @@ const bodySchema = z
 function parseBody(body: unknown) {
   if (body === undefined || body === null) throw new AppError("BAD_REQUEST", 'send a JSON body: {"question": "…"}');
   const parsed = bodySchema.safeParse(body);
-  if (!parsed.success) {
-    const reasons = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message));
-    throw new AppError("VALIDATION_FAILED", `Invalid request: ${reasons.join("; ")}`, { details: parsed.error.issues });
-  }
+  if (!parsed.success) throw toAppError(parsed.error);
   return parsed.data;
 }
 
