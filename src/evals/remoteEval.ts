@@ -143,8 +143,6 @@ export async function runRemoteEval(
       experiment: request.experimentName,
       dataset,
       ...(baseExperimentName ? { baseExperiment: baseExperimentName } : {}),
-      // The SDK would describe this server's own git checkout in the caller's experiment (spawning git per eval).
-      gitMetadataSettings: { collect: "none" },
       setCurrent: false,
     } as never) as unknown as Experiment;
     await named(experiment.id);

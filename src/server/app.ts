@@ -10,6 +10,7 @@ import { registerJsonBodyParser } from "./jsonBody.js";
 import { healthRoutes } from "./health/routes.js";
 import { createLogger, type Logger } from "../logger.js";
 import { BraintrustSessions } from "../braintrust/sessions.js";
+import { detachFromServerCheckout } from "../braintrust/serverContext.js";
 import { EvaluatorRegistry } from "../evals/registry.js";
 import { loadEvalModules } from "../evals/loadModules.js";
 import { corsPlugin } from "./devserver/cors.js";
@@ -62,6 +63,7 @@ declare module "fastify" {
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger(config);
+  detachFromServerCheckout();
   const app = Fastify({
     // pino 10 is ours; Fastify types its logger against the pino it bundles. Same runtime API.
     loggerInstance: logger as unknown as FastifyBaseLogger,

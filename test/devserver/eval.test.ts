@@ -58,7 +58,9 @@ describe("experiment mode (no parent)", () => {
     expect(order[0]).toBe("POST /api/experiment/register");
     expect(order.lastIndexOf("POST /logs3")).toBeLessThan(order.indexOf("GET /experiment-comparison2"));
     const register = svc.fake.callsTo("/api/experiment/register")[0]!;
-    expect(register.body).toMatchObject({ project_name: "peer-demo" });
+    expect(register.body).toMatchObject({ project_name: "peer-demo", ancestor_commits: [] });
+    // The server's own git checkout (these tests run in one) is not the caller's business.
+    expect(register.body).not.toHaveProperty("repo_info");
     expect(register.headers.authorization).toBe("Bearer sk-test");
   });
 
