@@ -1,10 +1,16 @@
 // Loads EVAL_MODULES: files written for `braintrust eval --dev FILE` (they call `Eval(name, def)`) are served
 // unchanged, and modules that export evaluator objects work too.
-import { register } from "node:module";
-import Module from "node:module";
-import path from "node:path";
+//
+// Each file is bundled with esbuild to CommonJS, as the braintrust CLI does, and run with a `require` that hands
+// it this process's own `braintrust` module. One SDK instance, not two: `Eval()` registers where we read, and the
+// spans a task opens with `traced()` or `wrapOpenAI` nest under the runner's spans. Other packages resolve from
+// the file's folder, else from this project (a file outside it may have no node_modules of its own).
+import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import path from "node:path";
+import { compileFunction } from "node:vm";
+import * as braintrust from "braintrust";
+import { build } from "esbuild";
 import type { EvaluatorRegistry } from "./registry.js";
 import type { EvaluatorDef } from "./types.js";
 
@@ -16,59 +22,46 @@ interface BraintrustGlobals {
   _evals?: { evaluators: Record<string, LazyRegistration> };
 }
 
-const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-let resolutionInstalled = false;
-
-// Runs on Node's loader thread. Shipped as source in a data: URL because that thread has no TypeScript loader
-// (under vitest or plain node), so a .ts hook file could not be loaded there.
-const RESOLVE_HOOK = `
-let fallbackParent = "";
-export function initialize(data) { fallbackParent = data.fallbackParentURL; }
-const isBare = (s) => !/^(\\.|\\/|[a-zA-Z][a-zA-Z0-9+.-]*:)/.test(s);
-export async function resolve(specifier, context, next) {
-  try {
-    return await next(specifier, context);
-  } catch (err) {
-    if (!isBare(specifier) || err?.code !== "ERR_MODULE_NOT_FOUND") throw err;
-    return next(specifier, { ...context, parentURL: fallbackParent });
-  }
-}`;
-
-/**
- * Lets evaluator files outside this project import our `braintrust`, `zod`… when their folder has no
- * node_modules: ESM through a resolve hook, CommonJS through NODE_PATH.
- */
-function installFallbackResolution(): void {
-  if (resolutionInstalled) return;
-  resolutionInstalled = true;
-  register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`, {
-    data: { fallbackParentURL: pathToFileURL(path.join(projectRoot, "package.json")).href },
-  });
-  const ourModules = path.join(projectRoot, "node_modules");
-  const current = process.env.NODE_PATH ? process.env.NODE_PATH.split(path.delimiter) : [];
-  if (!current.includes(ourModules)) {
-    process.env.NODE_PATH = [...current, ourModules].join(path.delimiter);
-    (Module as unknown as { _initPaths(): void })._initPaths();
-  }
-}
+const projectRequire = createRequire(path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../package.json"));
 
 const looksLikeEvaluator = (v: unknown): v is EvaluatorDef =>
   typeof v === "object" && v !== null && typeof (v as EvaluatorDef).task === "function";
 
-/** Imports each file and registers what it defines; returns the names added. Throws naming the file on failure. */
-export async function loadEvalModules(files: string[], registry: EvaluatorRegistry): Promise<string[]> {
-  installFallbackResolution();
-  // tsx turns source maps on for the whole process; every span the braintrust SDK opens captures a stack
-  // trace, which source mapping makes several times slower. Keep the process's own setting.
-  const sourceMaps = (process as unknown as { sourceMapsEnabled: boolean }).sourceMapsEnabled;
-  try {
-    return await loadAll(files, registry);
-  } finally {
-    process.setSourceMapsEnabled(sourceMaps);
-  }
+function requireFor(file: string): NodeJS.Require {
+  const local = createRequire(file);
+  const require = ((id: string) => {
+    if (id === "braintrust") return braintrust;
+    try {
+      return local(id);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "MODULE_NOT_FOUND") throw e;
+      return projectRequire(id);
+    }
+  }) as NodeJS.Require;
+  return Object.assign(require, { resolve: local.resolve, cache: local.cache, main: undefined, extensions: local.extensions });
 }
 
-async function loadAll(files: string[], registry: EvaluatorRegistry): Promise<string[]> {
+/** Bundles one file (TypeScript or JavaScript, ESM or CommonJS) and runs it; returns its exports. */
+async function runFile(file: string): Promise<Record<string, unknown>> {
+  const bundle = await build({
+    entryPoints: [file],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    packages: "external",
+    write: false,
+    logLevel: "silent",
+  });
+  const code = bundle.outputFiles[0]!.text;
+  const module = { exports: {} as Record<string, unknown> };
+  const run = compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], { filename: file });
+  run(module.exports, requireFor(file), module, file, path.dirname(file));
+  return module.exports;
+}
+
+/** Imports each file and registers what it defines; returns the names added. Throws naming the file on failure. */
+export async function loadEvalModules(files: string[], registry: EvaluatorRegistry): Promise<string[]> {
   const g = globalThis as unknown as BraintrustGlobals;
   const added: string[] = [];
   for (const file of files) {
@@ -78,17 +71,13 @@ async function loadAll(files: string[], registry: EvaluatorRegistry): Promise<st
     g._lazy_load = true;
     let exports: Record<string, unknown>;
     try {
-      const url = pathToFileURL(abs).href;
-      // tsx (and its esbuild child) is loaded only when a TypeScript file asks for it.
-      exports = /\.[cm]?tsx?$/.test(abs)
-        ? await (await import("tsx/esm/api")).tsImport(url, import.meta.url)
-        : await import(url);
+      exports = await runFile(abs);
     } catch (e) {
       throw new Error(`EVAL_MODULES: cannot load ${file}: ${(e as Error).message}`, { cause: e });
     } finally {
       g._lazy_load = false;
     }
-    // `Eval()` under _lazy_load only records the definition in the SDK's global registry.
+    // `Eval()` under _lazy_load only records the definition in the SDK's registry.
     for (const [key, reg] of Object.entries(g._evals?.evaluators ?? {})) {
       if (seen.has(key)) continue;
       const { evalName: _ignored, projectName, ...def } = reg.evaluator;
@@ -106,10 +95,9 @@ async function loadAll(files: string[], registry: EvaluatorRegistry): Promise<st
 function unwrapDefault(exports: Record<string, unknown>): Record<string, unknown> {
   const def = exports.default;
   if (looksLikeEvaluator(def)) return { ...exports };
-  if (def && typeof def === "object" && !looksLikeEvaluator(def)) {
+  if (def && typeof def === "object") {
     const { default: _d, ...rest } = exports;
     return { ...rest, ...(def as Record<string, unknown>) };
   }
   return exports;
 }
-

@@ -24,6 +24,19 @@ Eval("shout", {
 Eval("shout", { experimentName: "quiet", data: () => [], task: async (i: string) => i, scores: [exact] });
 `,
 );
+// CommonJS, like the reference's own eval files, and tracing inside its task.
+writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "commonjs" }));
+const tracedFile = path.join(dir, "traced.eval.ts");
+writeFileSync(
+  tracedFile,
+  `import { Eval, traced } from "braintrust";
+Eval("traced-inside", {
+  data: () => [],
+  task: async (input: string) => traced(async (span) => { span.log({ output: "inner" }); return input + "!"; }, { name: "inner-step" }),
+  scores: [function exact({ output, expected }: any) { return output === expected ? 1 : 0; }],
+});
+`,
+);
 const moduleFile = path.join(dir, "exported.mjs");
 writeFileSync(
   moduleFile,
@@ -37,7 +50,7 @@ export const notAnEvaluator = { hello: "world" };
 
 let svc: RunningService;
 beforeAll(async () => {
-  svc = await startService({ config: { EVAL_MODULES: `${evalFile}, ${moduleFile}` } });
+  svc = await startService({ config: { EVAL_MODULES: `${evalFile}, ${moduleFile},${tracedFile}` } });
 });
 afterAll(() => svc.close());
 
@@ -46,7 +59,7 @@ describe("EVAL_MODULES", () => {
     const res = await fetch(`${svc.base}/list`, { headers: svc.auth });
     const body = await res.json();
     // The built-in evaluator first, then the modules in order.
-    expect(Object.keys(body)).toEqual(["sema4-demo", "shout", "shout [experimentName=quiet]", "reverse"]);
+    expect(Object.keys(body)).toEqual(["sema4-demo", "shout", "shout [experimentName=quiet]", "reverse", "traced-inside"]);
     expect(body.shout.parameters.schema.suffix).toMatchObject({ type: "data", default: "!", description: "appended" });
     expect(body.reverse).toEqual({ scores: [{ name: "same" }], classifiers: [] });
   });
@@ -56,6 +69,17 @@ describe("EVAL_MODULES", () => {
     expect(JSON.parse(r.events.find((e) => e.event === "summary")!.data).scores.exact.score).toBe(1);
     const r2 = await postEval(svc, { name: "reverse", stream: true, data: { data: [{ input: "abc", expected: "cba" }] } });
     expect(JSON.parse(r2.events.find((e) => e.event === "summary")!.data).scores.same.score).toBe(1);
+  });
+
+  it("shares the service's SDK: spans a task opens with traced() nest under its task span", async () => {
+    const r = await postEval(svc, { name: "traced-inside", stream: true, data: { data: [{ input: "a", expected: "a!" }] } });
+    const summary = JSON.parse(r.events.find((e) => e.event === "summary")!.data);
+    expect(summary.scores.exact.score).toBe(1);
+    const rows = svc.fake.rows({ experiment_id: summary.experimentId });
+    const type = (row: Record<string, unknown>) => (row.span_attributes as { type?: string; name?: string });
+    const task = rows.find((row) => type(row).type === "task")!;
+    const inner = rows.find((row) => type(row).name === "inner-step")!;
+    expect(inner).toMatchObject({ output: "inner", root_span_id: task.root_span_id, span_parents: [task.span_id] });
   });
 
   it("names a missing file", async () => {
