@@ -118,3 +118,49 @@ describe("start-up", () => {
     expect((await svc.exited).code).toBe(0);
   });
 });
+
+describe("shutdown during an ingest", () => {
+  it("cancels an upload still in flight after the grace period, stores nothing of it, exits 0", async () => {
+    const { tau2Results, trials } = await import("../ingest/fixtures.js");
+    const { LocalStore } = await import("../../src/recorder/localStore.js");
+    const ingestDir = mkdtempSync(path.join(tmpdir(), "sema4-proc-ingest-"));
+    const body = JSON.stringify(
+      tau2Results({ tasks: ["t1", "t2", "t3"], sims: trials({ t1: [1, 1], t2: [0, 1], t3: [1, 0] }) }),
+      null,
+      2,
+    );
+    const port = await freePort();
+    const svc = spawnService(tsx, ["src/main.ts"], {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: ingestDir,
+      SHUTDOWN_GRACE_MS: "300",
+    });
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, svc);
+    const http = await import("node:http");
+    const answered = new Promise<number | string>((resolve) => {
+      const req = http.request(`http://127.0.0.1:${port}/admin/ingest?experiment=cut-off`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      });
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", (e) => resolve((e as NodeJS.ErrnoException).code ?? "error"));
+      // Half the file, then silence: the upload is in flight when SIGTERM arrives.
+      req.write(body.slice(0, body.length / 2));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    svc.child.kill("SIGTERM");
+    expect(await svc.exited).toEqual({ code: 0, signal: null });
+    const outcome = await answered;
+    expect(outcome === "ECONNRESET" || (typeof outcome === "number" && outcome >= 400)).toBe(true);
+    const store = new LocalStore(ingestDir);
+    try {
+      expect(store.listExperiments()).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
