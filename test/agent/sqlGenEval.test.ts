@@ -196,3 +196,37 @@ describe("sema4-demo's task on its own", () => {
     });
   });
 });
+
+describe("sema4-demo when the model endpoint fails", () => {
+  it("a question whose model calls keep failing fails that case only; the run completes", async () => {
+    const [bad, good] = [SQL_TASKS[2]!, SQL_TASKS[3]!];
+    fake.setHandler((request) => {
+      const task = taskFor(request);
+      if (task.id === bad.id) return reply.error(500, "model server on fire");
+      return reply.tool("submit_sql", { sql: task.gold_sql, answer: "ok" });
+    });
+    const r = await postEval(svc, {
+      name: "sema4-demo",
+      stream: true,
+      data: { data: [taskToCase(bad), taskToCase(good)] },
+      parameters: { trials: 1, max_retries: 0 },
+    });
+    expect(r.events.map((e) => e.event).slice(-2)).toEqual(["summary", "done"]);
+    const finished = r.events
+      .filter((e) => e.event === "progress")
+      .map((e) => JSON.parse(e.data))
+      .filter((p) => p.event === "json_delta" || p.event === "error");
+    expect(finished).toHaveLength(2);
+    const summary = JSON.parse(r.events.at(-2)!.data);
+    const experiment = svc.fake.experimentByName(summary.experimentName)!;
+    const rows = svc.fake.rows({ experiment_id: experiment.id });
+    const rootOf = (t: typeof bad) => rows.find((row) => type(row) === "eval" && (row.input as { question: string }).question === t.question)!;
+    const scoresOf = (t: typeof bad) =>
+      Object.assign({}, ...rows.filter((row) => row.root_span_id === rootOf(t).root_span_id && type(row) === "score").map((row) => row.scores));
+    expect(scoresOf(good)).toMatchObject({ sql_correctness: 1 });
+    // The failing case is recorded as failed (an error on its row, or a zero score), never as a pass.
+    const badRoot = rootOf(bad);
+    expect(badRoot.error !== undefined || scoresOf(bad).sql_correctness === 0).toBe(true);
+    expect(JSON.stringify(badRoot)).toMatch(/model server on fire|500/);
+  });
+});
