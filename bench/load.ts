@@ -87,6 +87,14 @@ async function stop(spawned: Spawned): Promise<void> {
   clearTimeout(timer);
 }
 
+/** A phase run against a process that has died measures nothing: stop with what it printed. */
+function checkAlive(processes: Record<string, Spawned>): void {
+  for (const [name, p] of Object.entries(processes)) {
+    const end = p.child.exitCode ?? p.child.signalCode;
+    if (end !== null) throw new Error(`${name} exited (${end}):\n${p.output().slice(-3000)}`);
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- measuring -------------------------------------------------------------------------------------------------
@@ -238,6 +246,7 @@ async function main(): Promise<void> {
     listAgent.destroy();
     marks.list = rssMB(pid);
     console.log(`list: ${list.length} requests`);
+    checkAlive({ service, fake: fake.process });
 
     // 2. 20 concurrent 100-case evals, EVAL_ROUNDS times
     phase = "concurrent evals";
@@ -252,19 +261,22 @@ async function main(): Promise<void> {
     phases.push({ what: `POST /eval, ${CASES} cases (SSE), ${EVAL_CONCURRENCY} concurrent × ${EVAL_ROUNDS} rounds`, outcomes: concurrent, seconds: (performance.now() - t) / 1000, unit: "cases/s", perItem: CASES });
     marks.evals = rssMB(pid);
     console.log(`concurrent evals: ${concurrent.length}`);
+    checkAlive({ service, fake: fake.process });
 
     // 3. soak
     phase = "soak";
     const soakEnd = Date.now() + SOAK_MINUTES * 60_000;
     const resetTimer = setInterval(() => void fake.reset().catch(() => {}), 60_000);
     t = performance.now();
-    const soak = await pool(SOAK_CONCURRENCY, () => Date.now() < soakEnd, oneEval);
+    const running = () => service!.child.exitCode === null && fake.process.child.exitCode === null;
+    const soak = await pool(SOAK_CONCURRENCY, () => Date.now() < soakEnd && running(), oneEval);
     clearInterval(resetTimer);
     phases.push({ what: `soak: ${SOAK_MINUTES} min of ${CASES}-case evals, ${SOAK_CONCURRENCY} at a time`, outcomes: soak, seconds: (performance.now() - t) / 1000, unit: "cases/s", perItem: CASES });
     evalAgent.destroy();
     phase = "end";
     rss.stop();
     console.log(`soak: ${soak.length} evals`);
+    checkAlive({ service, fake: fake.process });
 
     const results = phases.map(summarize);
     const soakSamples = rss.samples.filter((s) => s.phase === "soak");
@@ -275,6 +287,8 @@ async function main(): Promise<void> {
   } finally {
     if (service) await stop(service);
     await stop(fake.process);
+    if (service) writeFileSync(path.join(out, "load-service.log"), service.output());
+    writeFileSync(path.join(out, "load-fake.log"), fake.process.output());
     rmSync(dir, { recursive: true, force: true });
   }
 }
