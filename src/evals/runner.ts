@@ -4,6 +4,7 @@
 // nothing of HTTP or SSE.
 import { logError, type Span } from "braintrust";
 import { messageOf } from "../errors.js";
+import { abortScope } from "../lib/abortScope.js";
 import { prepareScore, ScoreAccumulator, scorerName } from "./scoring.js";
 import type { EvalCase, ProgressEvent, RegisteredEvaluator, Scorer, TaskHooks } from "./types.js";
 
@@ -113,10 +114,11 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
     const event: Record<string, unknown> = { input: datum.input, expected, tags: datum.tags, origin };
     await spec.openRootSpan({ name: "eval", spanAttributes: { type: "eval" }, event }, async (rootSpan) => {
       const started: CaseStarted = { id: rootSpan.id, ...(origin ? { origin } : {}) };
-      const caseSignal = AbortSignal.any([
-        signal,
-        AbortSignal.timeout(spec.caseTimeoutMs),
-      ]);
+      const deadline = abortScope([signal], {
+        ms: spec.caseTimeoutMs,
+        reason: () => new CaseTimeoutError(`case timed out after ${spec.caseTimeoutMs} ms`),
+      });
+      const caseSignal = deadline.signal;
       const metadata: Record<string, unknown> = { ...(datum.metadata ?? {}) };
       let output: unknown;
       const scores: Record<string, number | null> = {};
@@ -194,6 +196,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
         totals.failed++;
         listener.onCaseFinished?.({ ...started, scores, error: messageOf(e) });
       } finally {
+        deadline.dispose();
         totals.cases++;
       }
     });

@@ -12,6 +12,7 @@ import type { CaseStarted } from "../../evals/runner.js";
 import { makeCheckAuthorized, parseTokenHook } from "./authorize.js";
 import { evalBodySchema } from "./schemas.js";
 import { openSse } from "./sse.js";
+import { abortScope } from "../../lib/abortScope.js";
 import { perMinute } from "../plugins/rateLimit.js";
 
 export interface DevServerOptions {
@@ -129,9 +130,10 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
                 : progress({ format: "code", output_type: "completion", event: "error", data: result.error }, result),
             ),
         };
+        const run = abortScope([sse.signal, opts.shutdownSignal]);
         try {
           const summary = await runRemoteEval(caller, evalRequest, listener, {
-            signal: AbortSignal.any([sse.signal, opts.shutdownSignal]),
+            signal: run.signal,
             defaultConcurrency: opts.defaultConcurrency,
             caseTimeoutMs: opts.caseTimeoutMs,
           });
@@ -139,6 +141,8 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
         } catch (e) {
           if (!sse.closed) request.log.warn({ err: e }, "eval failed");
           sse.send("error", JSON.stringify(errorPayload(e)));
+        } finally {
+          run.dispose();
         }
         sse.send("done", "");
         sse.end();
@@ -150,9 +154,10 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
         if (!reply.raw.writableFinished) closed.abort(new Error("client closed the connection"));
       });
       let summary: ExperimentSummary;
+      const run = abortScope([closed.signal, opts.shutdownSignal]);
       try {
         summary = await runRemoteEval(caller, evalRequest, {}, {
-          signal: AbortSignal.any([closed.signal, opts.shutdownSignal]),
+          signal: run.signal,
           defaultConcurrency: opts.defaultConcurrency,
           caseTimeoutMs: opts.caseTimeoutMs,
         });
@@ -160,6 +165,8 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
         if (e instanceof AppError) throw e;
         request.log.warn({ err: e }, "eval failed");
         return reply.status(500).send({ error: errorPayload(e) });
+      } finally {
+        run.dispose();
       }
       return reply.send(summary);
     } finally {
