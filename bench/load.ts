@@ -266,11 +266,16 @@ async function main(): Promise<void> {
     // 3. soak
     phase = "soak";
     const soakEnd = Date.now() + SOAK_MINUTES * 60_000;
-    const resetTimer = setInterval(() => void fake.reset().catch(() => {}), 60_000);
     t = performance.now();
     const running = () => service!.child.exitCode === null && fake.process.child.exitCode === null;
-    const soak = await pool(SOAK_CONCURRENCY, () => Date.now() < soakEnd && running(), oneEval);
-    clearInterval(resetTimer);
+    // The shared fake keeps every row it is sent: it is emptied once a minute, between evals (emptied under a
+    // running eval, it would lose that eval's rows before its summary).
+    const soak: Outcome[] = [];
+    while (Date.now() < soakEnd && running()) {
+      const sliceEnd = Math.min(soakEnd, Date.now() + 60_000);
+      soak.push(...(await pool(SOAK_CONCURRENCY, () => Date.now() < sliceEnd && running(), oneEval)));
+      await fake.reset();
+    }
     phases.push({ what: `soak: ${SOAK_MINUTES} min of ${CASES}-case evals, ${SOAK_CONCURRENCY} at a time`, outcomes: soak, seconds: (performance.now() - t) / 1000, unit: "cases/s", perItem: CASES });
     evalAgent.destroy();
     phase = "end";
