@@ -20,6 +20,7 @@ import { experimentRoutes } from "./experiments/routes.js";
 import { ingestRoutes } from "./admin/ingestRoutes.js";
 import { makeOperatorAuth } from "./auth/operatorAuth.js";
 import { LocalStore } from "../recorder/localStore.js";
+import { LocalRecorder } from "../recorder/local.js";
 import { createRecorder } from "../recorder/index.js";
 import type { Recorder } from "../recorder/types.js";
 import type { SandboxFactory } from "../sandbox/types.js";
@@ -111,8 +112,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const recorder = deps.recorder ?? createRecorder(config, logger);
   app.addHook("onClose", async () => recorder.close());
 
-  const experimentStore = new LocalStore(config.DATA_DIR);
-  app.addHook("onClose", async () => experimentStore.close());
+  // One connection to the local store: the recorder's when it records locally, else one for reading.
+  const experimentStore = recorder instanceof LocalRecorder ? recorder.store : new LocalStore(config.DATA_DIR);
+  if (!(recorder instanceof LocalRecorder)) app.addHook("onClose", async () => experimentStore.close());
   await app.register(experimentRoutes, { store: experimentStore });
   await app.register(ingestRoutes, {
     prefix: "/admin",
