@@ -66,7 +66,8 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
   app.addHook("preHandler", parseTokenHook);
   // Like the reference (Express's json parser skips other types), a body that is not JSON reaches /eval as no
   // body, so the caller gets the same 400 "Invalid request" a missing body gets, not a 415.
-  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: opts.evalBodyLimit }, (_request, _body, done) =>
+  // Such a body is thrown away, so there is no reason to read more than a little of it (413 beyond).
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 64 * 1024 }, (_request, _body, done) =>
     done(null, undefined),
   );
 
