@@ -60,6 +60,7 @@ function metered(factory: SandboxFactory, spent: { ms: number }): SandboxFactory
       const s = await factory.create(options);
       const wrapped: Sandbox = {
         mode: s.mode,
+        id: s.id,
         workdir: s.workdir,
         dbPath: s.dbPath,
         exec: meter(s.exec.bind(s)),

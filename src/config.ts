@@ -61,6 +61,9 @@ export const configSchema = z.object({
   // Per bash_exec: its deadline and the cap on each of stdout/stderr (the rest is cut, the command killed).
   SANDBOX_EXEC_TIMEOUT_MS: int(100).default(30_000),
   SANDBOX_MAX_OUTPUT_BYTES: int(1024).default(256 * 1024),
+  // Disk of the agent's runs: one run's workspace (/work and /tmp), and all live runs' together.
+  SANDBOX_WORKSPACE_BYTES: int(1024 * 1024).default(64 * 1024 * 1024),
+  SANDBOX_TOTAL_WORKSPACE_BYTES: int(1024 * 1024).default(1024 * 1024 * 1024),
   // Model-written SQL (the agent's final query, the sql_correctness scorer): deadline and row cap (BIRD's 30 s).
   SQL_TIMEOUT_MS: int(100).default(30_000),
   SQL_MAX_ROWS: int(1).default(100_000),

@@ -33,9 +33,10 @@ export async function createSqlRuntime(
   logger: Logger,
   sandboxFactory?: SandboxFactory,
 ): Promise<SqlRuntime> {
+  const dbPath = setupDb(config.SEMA4_DB_PATH);
   return {
-    dbPath: setupDb(config.SEMA4_DB_PATH),
-    sandboxFactory: sandboxFactory ?? (await createSandboxFactory(config, logger)),
+    dbPath,
+    sandboxFactory: sandboxFactory ?? (await createSandboxFactory(config, logger, { probeDbPath: dbPath })),
     modelAccess: serviceModelAccess(config),
     modelClient: (access) => createModelClient(access),
     defaults: { model: config.AGENT_MODEL, maxSteps: config.AGENT_MAX_STEPS, timeoutMs: config.AGENT_TIMEOUT_MS },

@@ -1,12 +1,11 @@
 // unsafe-host mode: the same supervisor, bare on the host, for development on machines without bubblewrap.
 // It is no sandbox (the commands run as the service's user and see its files); the probe allows it only
 // with ALLOW_UNSAFE_SANDBOX=true and never in production. The commands still get a clean environment,
-// rlimits, deadlines and output caps.
-import { basename } from "node:path";
+// rlimits, deadlines and output caps, and a command's process group is killed when it ends.
 import type { SandboxLimits } from "./limits.js";
-import { checkDatabase, COMMAND_ENV, composeSandbox, type Mode } from "./runSandbox.js";
+import { checkDatabase, COMMAND_ENV, composeSandbox, newSandboxId, type Mode } from "./runSandbox.js";
 import { ShellHost } from "./shellHost.js";
-import { commandLimits, maxResultLineBytes, startSupervisor, SUPERVISOR_SOURCE, type SupervisorConfig } from "./supervisor.js";
+import { commandLimits, fileLimits, maxResultLineBytes, startSupervisor, SUPERVISOR_SOURCE, type SupervisorConfig } from "./supervisor.js";
 import { createWorkspace } from "./workspace.js";
 
 export function hostMode(options: { baseDir: string; limits: SandboxLimits }): Mode {
@@ -16,23 +15,23 @@ export function hostMode(options: { baseDir: string; limits: SandboxLimits }): M
       const db = await checkDatabase(dbPath);
       const workspace = await createWorkspace(baseDir, undefined);
       const config: SupervisorConfig = {
-        tag: `sema4-sandbox-${basename(workspace.root)}`,
+        tag: newSandboxId(),
         workdir: workspace.work,
         env: { ...COMMAND_ENV, HOME: workspace.work, TMPDIR: workspace.tmp },
-        // No PID namespace here: killing "every other process" would mean the host's.
-        reapAll: false,
+        runner: { kind: "direct" },
         limits: commandLimits(limits, false),
+        files: fileLimits(limits),
       };
       const shell = new ShellHost(
         startSupervisor({
           command: process.execPath,
           args: ["--max-old-space-size=64", "-e", SUPERVISOR_SOURCE, JSON.stringify(config)],
           options: { cwd: workspace.work, env: {} },
-          maxLineBytes: maxResultLineBytes(limits.maxOutputBytes),
+          maxLineBytes: maxResultLineBytes(limits),
         }),
         limits,
       );
-      return composeSandbox({ mode: "unsafe-host", workdir: workspace.work, dbPath: db, workspace, shell, limits, signal });
+      return composeSandbox({ mode: "unsafe-host", id: config.tag, workdir: workspace.work, dbPath: db, workspace, shell, limits, signal });
     },
   };
 }

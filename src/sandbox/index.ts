@@ -1,8 +1,9 @@
-// The sandbox, as the rest of the service sees it: createSandboxFactory probes the host once at start-up,
-// logs the mode it chose and why, and then creates one sandbox per agent run. It also owns the killable
-// query runner for model-written SQL.
+// The sandbox, as the rest of the service sees it: createSandboxFactory probes the host once at start-up (with
+// the database the runs will get), logs the mode it chose and why, and then creates one sandbox per agent run,
+// within the disk all runs may use together. It also owns the killable query runner for model-written SQL.
 import { tmpdir } from "node:os";
 import type { Config } from "../config.js";
+import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { bwrapMode } from "./bwrap.js";
 import { hostMode } from "./hostShell.js";
@@ -11,6 +12,7 @@ import { chooseMode } from "./probe.js";
 import { createQueryRunner } from "./sqlRunner.js";
 import type { SandboxFactory } from "./types.js";
 import { virtualMode } from "./virtual.js";
+import { sweepLeftovers } from "./workspace.js";
 
 export type { ExecResult, QueryResult, ReadonlyQueryRunner, Sandbox, SandboxFactory, SandboxMode } from "./types.js";
 export { queryErrorReason, type QueryErrorReason } from "./sqlRunner.js";
@@ -18,9 +20,11 @@ export { queryErrorReason, type QueryErrorReason } from "./sqlRunner.js";
 export interface SandboxFactoryOptions {
   /** The bubblewrap binary (default: `bwrap` on PATH). */
   bwrapPath?: string;
-  /** Where run workspaces are made (default: the OS temp directory). */
+  /** Where the workspaces of the modes that keep them on disk are made (default: the OS temp directory). */
   baseDir?: string;
   limits?: Partial<SandboxLimits>;
+  /** The database runs will be given: the probe proves a sandbox can open it (default: an empty one of its own). */
+  probeDbPath?: string;
 }
 
 type SandboxConfig = Pick<
@@ -32,6 +36,8 @@ type SandboxConfig = Pick<
   | "SANDBOX_MAX_OUTPUT_BYTES"
   | "SQL_TIMEOUT_MS"
   | "SQL_MAX_ROWS"
+  | "SANDBOX_WORKSPACE_BYTES"
+  | "SANDBOX_TOTAL_WORKSPACE_BYTES"
 >;
 
 export async function createSandboxFactory(
@@ -41,17 +47,20 @@ export async function createSandboxFactory(
 ): Promise<SandboxFactory> {
   const limits = limitsFromConfig(config, options.limits);
   const baseDir = options.baseDir ?? tmpdir();
+  // What a service killed before it could clean up left behind (bubblewrap's workspaces never reach the disk).
+  const swept = await sweepLeftovers(baseDir, "dead");
+  if (swept > 0) logger.info({ swept, baseDir }, "sandbox: removed the workspaces of runs of a service that stopped");
   const queries = createQueryRunner({ timeoutMs: config.SQL_TIMEOUT_MS, maxRows: config.SQL_MAX_ROWS, logger });
   let choice;
   try {
     choice = await chooseMode(
       config,
       {
-        bwrap: () => bwrapMode({ bwrapPath: options.bwrapPath ?? "bwrap", baseDir, limits }),
+        bwrap: () => bwrapMode({ bwrapPath: options.bwrapPath ?? "bwrap", limits, baseDir }),
         virtual: async () => virtualMode({ baseDir, limits, runQuery: queries.run, sqlTimeoutMs: config.SQL_TIMEOUT_MS }),
         unsafeHost: async () => hostMode({ baseDir, limits }),
       },
-      baseDir,
+      { baseDir, dbPath: options.probeDbPath },
     );
   } catch (e) {
     await queries.close();
@@ -60,13 +69,49 @@ export async function createSandboxFactory(
   const { mode, reason, impl } = choice;
   if (mode === "unsafe-host") logger.warn({ mode, reason }, "sandbox: model-written commands will run UNSANDBOXED on this host");
   else logger.info({ mode, reason }, "sandbox mode chosen");
+  const disk = diskBudget(limits);
   return {
     mode,
     reason,
-    create: impl.create,
+    async create(createOptions) {
+      const release = disk.take();
+      try {
+        const sandbox = await impl.create(createOptions);
+        const close = sandbox.close;
+        return { ...sandbox, close: () => close().finally(release) };
+      } catch (e) {
+        release();
+        throw e;
+      }
+    },
     runQuery: queries.run,
     async close() {
       await queries.close();
+      await impl.close?.();
+      await sweepLeftovers(baseDir, "ours");
+    },
+  };
+}
+
+/** Every run reserves its whole workspace size; one that would pass the total is refused until others end. */
+function diskBudget(limits: SandboxLimits): { take(): () => void } {
+  let reserved = 0;
+  return {
+    take() {
+      if (reserved + limits.workspaceBytes > limits.totalWorkspaceBytes) {
+        throw new AppError(
+          "BUSY",
+          `the agent's sandboxes are using all of their disk (${reserved} of SANDBOX_TOTAL_WORKSPACE_BYTES=${limits.totalWorkspaceBytes} bytes reserved); try again when a run has ended`,
+          { retryAfter: 5 },
+        );
+      }
+      reserved += limits.workspaceBytes;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        reserved -= limits.workspaceBytes;
+      };
     },
   };
 }

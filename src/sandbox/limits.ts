@@ -14,8 +14,14 @@ export interface SandboxLimits {
   maxProcesses: number;
   /** RLIMIT_AS of every command. */
   maxMemoryBytes: number;
-  /** RLIMIT_FSIZE of every command, and the largest file write_file accepts. */
+  /** RLIMIT_FSIZE of every command. */
   maxFileBytes: number;
+  /** The largest content write_file accepts. */
+  maxWriteBytes: number;
+  /** What one run's workspace (/work and /tmp together) may hold. */
+  workspaceBytes: number;
+  /** What the workspaces of all runs at once may hold: a run that would pass it is refused. */
+  totalWorkspaceBytes: number;
   /** RLIMIT_NOFILE of every command. */
   maxOpenFiles: number;
   /** The largest file read_file returns whole; bigger ones are read in parts with head/sed. */
@@ -32,13 +38,16 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   maxProcesses: 128,
   maxMemoryBytes: 1024 * 1024 * 1024,
   maxFileBytes: 64 * 1024 * 1024,
+  maxWriteBytes: 1024 * 1024,
+  workspaceBytes: 64 * 1024 * 1024,
+  totalWorkspaceBytes: 1024 * 1024 * 1024,
   maxOpenFiles: 256,
   maxReadBytes: 1024 * 1024,
   maxListEntries: 2000,
 };
 
 export function limitsFromConfig(
-  config: Pick<Config, "SANDBOX_EXEC_TIMEOUT_MS" | "SANDBOX_MAX_OUTPUT_BYTES">,
+  config: Pick<Config, "SANDBOX_EXEC_TIMEOUT_MS" | "SANDBOX_MAX_OUTPUT_BYTES" | "SANDBOX_WORKSPACE_BYTES" | "SANDBOX_TOTAL_WORKSPACE_BYTES">,
   overrides: Partial<SandboxLimits> = {},
 ): SandboxLimits {
   return {
@@ -46,6 +55,8 @@ export function limitsFromConfig(
     timeoutMs: config.SANDBOX_EXEC_TIMEOUT_MS,
     maxTimeoutMs: Math.max(DEFAULT_LIMITS.maxTimeoutMs, config.SANDBOX_EXEC_TIMEOUT_MS),
     maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
+    workspaceBytes: config.SANDBOX_WORKSPACE_BYTES,
+    totalWorkspaceBytes: config.SANDBOX_TOTAL_WORKSPACE_BYTES,
     ...overrides,
   };
 }

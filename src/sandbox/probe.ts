@@ -25,33 +25,49 @@ type ProbeConfig = Pick<Config, "SANDBOX_MODE" | "ALLOW_UNSAFE_SANDBOX" | "NODE_
 
 const PROBE_TIMEOUT_MS = 20_000;
 
-/** Builds a mode and runs a command in one of its sandboxes; the mode is returned only if that works. */
-async function prove(build: () => Promise<Mode>, command: string, expect: RegExp, baseDir: string): Promise<Mode> {
-  const dir = await mkdtemp(join(baseDir, "sema4-probe-"));
-  try {
+export interface ProbeOptions {
+  /** Where a probe database is made when none is given. */
+  baseDir: string;
+  /** The database runs will get: a run's sandbox must be able to open it, so the probe does. */
+  dbPath?: string;
+}
+
+/**
+ * Builds a mode and runs in one of its sandboxes what a run needs: a command, the database opened through the
+ * sandbox's own view of it, and a file written and read back. The mode is returned only if all of that works.
+ */
+async function prove(build: () => Promise<Mode>, command: string, expect: RegExp, options: ProbeOptions): Promise<Mode> {
+  let dir: string | undefined;
+  let db = options.dbPath;
+  if (!db) {
+    dir = await mkdtemp(join(options.baseDir, "sema4-probe-"));
     // The empty file is an empty SQLite database, readable by the sandbox's user.
     await chmod(dir, 0o755);
-    const db = join(dir, "probe.db");
+    db = join(dir, "probe.db");
     await writeFile(db, "", { mode: 0o644 });
+  }
+  try {
     const impl = await build();
     const sandbox = await impl.create({ dbPath: db });
     try {
-      const result = await sandbox.exec(command, { timeoutMs: PROBE_TIMEOUT_MS });
-      if (result.exitCode !== 0 || !expect.test(result.stdout)) {
+      const result = await sandbox.exec(`${command} && sqlite3 ${sandbox.dbPath} 'SELECT 42'`, { timeoutMs: PROBE_TIMEOUT_MS });
+      if (result.exitCode !== 0 || !expect.test(result.stdout) || !result.stdout.endsWith("\n42\n")) {
         throw new Error(`the probe command failed (exit ${result.exitCode}): ${(result.stderr || result.stdout).trim()}`);
       }
+      await sandbox.writeFile("probe.txt", "probe-ok");
+      if ((await sandbox.readFile("probe.txt")) !== "probe-ok") throw new Error("a file written in the workspace did not read back");
     } finally {
       await sandbox.close();
     }
     return impl;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 
-export async function chooseMode(config: ProbeConfig, candidates: ModeCandidates, baseDir: string): Promise<ModeChoice> {
-  const tryBwrap = () => prove(candidates.bwrap, "id -u && echo sandbox-ok", /^65534\nsandbox-ok\n$/, baseDir);
-  const tryVirtual = () => prove(candidates.virtual, "echo sandbox-ok", /^sandbox-ok\n$/, baseDir);
+export async function chooseMode(config: ProbeConfig, candidates: ModeCandidates, options: ProbeOptions): Promise<ModeChoice> {
+  const tryBwrap = () => prove(candidates.bwrap, "id -u && echo sandbox-ok", /^65534\nsandbox-ok\n/, options);
+  const tryVirtual = () => prove(candidates.virtual, "echo sandbox-ok", /^sandbox-ok\n/, options);
   const virtualNote = "commands run in just-bash (a bash interpreter without real processes) over a virtual file system";
 
   switch (config.SANDBOX_MODE) {

@@ -1,8 +1,8 @@
-// What every mode shares: a run's workspace, its path-checked file API, its shell, and one way to end it.
+// What every mode shares: a run's shell, the file API it serves, its workspace, and one way to end it.
 import { stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { AppError } from "../errors.js";
-import { workspaceFiles } from "./files.js";
+import { sandboxFiles } from "./files.js";
 import type { SandboxLimits } from "./limits.js";
 import type { ShellHost } from "./shellHost.js";
 import type { Sandbox, SandboxMode } from "./types.js";
@@ -19,7 +19,13 @@ export type CreateSandbox = (options: CreateOptions) => Promise<Sandbox>;
 /** A mode ready to create sandboxes (what it learnt of the host is set up once). */
 export interface Mode {
   create: CreateSandbox;
+  /** Removes what the mode keeps for all of its runs. */
+  close?(): Promise<void>;
 }
+
+let runs = 0;
+/** A new run's id, unique in this service: `sema4-sandbox-<service pid>-<n>`. */
+export const newSandboxId = () => `sema4-sandbox-${process.pid}-${++runs}`;
 
 /** The workspace as every sandbox's shell names it. */
 export const SHELL_WORKDIR = "/work";
@@ -46,32 +52,28 @@ export async function checkDatabase(dbPath: string): Promise<string> {
 
 export interface SandboxParts {
   mode: SandboxMode;
+  id: string;
   workdir: string;
   dbPath: string;
-  workspace: Workspace;
   shell: ShellHost;
   limits: SandboxLimits;
+  /** Host directories of the run (virtual and unsafe-host modes), removed once its shell is gone. */
+  workspace?: Workspace;
   signal?: AbortSignal;
 }
 
 export function composeSandbox(parts: SandboxParts): Sandbox {
   const { workspace, shell, limits } = parts;
-  const files = workspaceFiles({
-    root: workspace.work,
-    shellPath: parts.workdir,
-    owner: workspace.owner,
-    maxReadBytes: limits.maxReadBytes,
-    maxWriteBytes: limits.maxFileBytes,
-    maxListEntries: limits.maxListEntries,
-  });
+  const files = sandboxFiles({ shellPath: parts.workdir, limits, send: (request) => shell.file(request, parts.signal) });
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= shell.close().then(() => workspace.remove());
+    closing ??= shell.close().then(() => workspace?.remove());
     return closing;
   };
   parts.signal?.addEventListener("abort", () => void close().catch(() => undefined), { once: true });
   return {
     mode: parts.mode,
+    id: parts.id,
     workdir: parts.workdir,
     dbPath: parts.dbPath,
     exec: (command, options) => shell.exec(command, options),

@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { nodeEntry } from "./childEntry.js";
+import { shellDbPath } from "./runSandbox.js";
 import type { QueryFailureReason, WorkerRequest, WorkerResponse } from "./sqlWorker.js";
 import type { QueryOptions, QueryResult, ReadonlyQueryRunner } from "./types.js";
 
@@ -164,7 +165,13 @@ export function createQueryRunner(options: QueryRunnerOptions): QueryRunner {
     const worker = await acquire(signal);
     try {
       await worker.ready;
-      const request: WorkerRequest = { dbPath, sql, maxRows: queryOptions.maxRows ?? options.maxRows, maxResultBytes };
+      const request: WorkerRequest = {
+        dbPath,
+        shownPath: queryOptions.shownPath ?? shellDbPath(dbPath),
+        sql,
+        maxRows: queryOptions.maxRows ?? options.maxRows,
+        maxResultBytes,
+      };
       const response = await worker.query(request, queryOptions.timeoutMs ?? options.timeoutMs, signal);
       if (!response.ok) throw queryError(response.reason, response.message);
       return { columns: response.columns, rows: response.rows, truncated: response.truncated };

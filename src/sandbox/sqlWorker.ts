@@ -1,10 +1,13 @@
 // A child process that runs one query at a time for sqlRunner.ts, which kills it at the deadline:
 // better-sqlite3 cannot interrupt a statement, and a worker thread keeps spinning after terminate().
 // Each query gets a fresh read-only connection; only one read-only statement is accepted.
+import { realpathSync } from "node:fs";
 import Database from "better-sqlite3";
 
 export interface WorkerRequest {
   dbPath: string;
+  /** The database's name where the query's author sees it (e.g. /data/sema4.db): results never show the host's. */
+  shownPath: string;
   sql: string;
   maxRows: number;
   maxResultBytes: number;
@@ -25,20 +28,40 @@ function cellSize(value: unknown): number {
   return 8;
 }
 
-/** Integers come back as bigint (so none loses precision) and go out as numbers when they fit one. */
-function cell(value: unknown): unknown {
-  if (typeof value === "bigint" && value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER) {
-    return Number(value);
+/**
+ * Integers come back as bigint (so none loses precision) and go out as numbers when they fit one. Text that names
+ * the database's host path (pragma_database_list, an error) names it as its author sees it.
+ */
+function cellOf(hostPaths: string[], shownPath: string): (value: unknown) => unknown {
+  return (value) => {
+    if (typeof value === "bigint" && value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER) {
+      return Number(value);
+    }
+    if (typeof value === "string") return hostPaths.reduce((text, path) => text.split(path).join(shownPath), value);
+    return value;
+  };
+}
+
+function hostPathsOf(dbPath: string): string[] {
+  const paths = [dbPath];
+  try {
+    const real = realpathSync(dbPath);
+    if (real !== dbPath) paths.push(real);
+  } catch {
+    // not there: the open below says so
   }
-  return value;
+  return paths;
 }
 
 export function runQuery(request: WorkerRequest): WorkerResponse {
+  const hostPaths = hostPathsOf(request.dbPath);
+  const cell = cellOf(hostPaths, request.shownPath);
+  const failure = (reason: QueryFailureReason, e: unknown): WorkerResponse => ({ ok: false, reason, message: String(cell((e as Error).message)) });
   let db: Database.Database;
   try {
     db = new Database(request.dbPath, { readonly: true, fileMustExist: true });
   } catch (e) {
-    return { ok: false, reason: "open_failed", message: (e as Error).message };
+    return failure("open_failed", e);
   }
   try {
     db.pragma("query_only = ON");
@@ -61,7 +84,7 @@ export function runQuery(request: WorkerRequest): WorkerResponse {
     }
     return { ok: true, columns, rows, truncated };
   } catch (e) {
-    return { ok: false, reason: "sql_error", message: (e as Error).message };
+    return failure("sql_error", e);
   } finally {
     db.close();
   }

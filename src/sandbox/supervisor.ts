@@ -1,22 +1,23 @@
-// The supervisor: a small Node program that lives as long as a run and executes that run's commands, so a
-// sandbox is set up once per run, not once per command. It reads one JSON request per line on stdin, runs
-// the command with bash in a process group of its own under rlimits, cuts output at the cap, kills the
-// group at the deadline, and writes one JSON result per line on stdout.
-//
-// It is source text, not a module: bubblewrap runs it with `node -e` inside a sandbox that contains no
-// project files, and no TypeScript toolchain may rewrite it on the way there.
+// Starting a run's supervisor (supervisor.cjs) and speaking its line protocol: inside the run's outer
+// bubblewrap sandbox, or bare on the host in unsafe-host mode.
 import { spawn, type SpawnOptions } from "node:child_process";
+import { closeSync, readFileSync } from "node:fs";
+import type { Writable } from "node:stream";
 import { z } from "zod";
 import type { SandboxLimits } from "./limits.js";
-import { execResultSchema, type ShellEvents, type ShellProcess, type StartShell } from "./shellHost.js";
+import { execResultSchema, fileReplySchema, type ShellEvents, type ShellProcess, type StartShell } from "./shellHost.js";
 
 export interface SupervisorConfig {
   /** A tag in the supervisor's argv, so its processes can be found (tests, operators). */
   tag: string;
   workdir: string;
   env: Record<string, string>;
-  /** In a PID namespace of its own: after each command, kill every process but itself (stray daemons). */
-  reapAll: boolean;
+  /**
+   * How a command runs: `nested` under a bubblewrap of its own (these arguments, these files made from data,
+   * then `--info-fd 3 -- bash …`),
+   * `direct` as bash in a process group of its own (unsafe-host: no sandbox).
+   */
+  runner: { kind: "nested"; bwrap: string; args: string[]; data: Array<{ path: string; content: string }> } | { kind: "direct" };
   limits: {
     addressSpaceKb: number;
     fileBlocks: number;
@@ -24,126 +25,19 @@ export interface SupervisorConfig {
     /** Omitted outside a user namespace of its own, where RLIMIT_NPROC would count the host user's processes. */
     processes?: number;
   };
+  files: { maxReadBytes: number; maxWriteBytes: number; maxListEntries: number };
 }
 
-export const SUPERVISOR_SOURCE = String.raw`
-"use strict";
-const { spawn } = require("node:child_process");
-const { constants } = require("node:os");
-const config = JSON.parse(process.argv[process.argv.length - 1]);
-const waiting = [];
-let current = null;
-let input = "";
+/** The supervisor's text, run with `node -e` (no project file is reachable where it runs). */
+export const SUPERVISOR_SOURCE = readFileSync(new URL("./supervisor.cjs", import.meta.url), "utf8");
 
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (chunk) => {
-  input += chunk;
-  for (let i = input.indexOf("\n"); i >= 0; i = input.indexOf("\n")) {
-    const line = input.slice(0, i);
-    input = input.slice(i + 1);
-    if (line.trim() !== "") waiting.push(line);
-  }
-  next();
-});
-const quit = (code) => {
-  if (current) killGroup(current);
-  process.exit(code);
-};
-process.stdin.on("end", () => quit(0));
-process.on("SIGTERM", () => quit(143));
+const replyLine = z.union([
+  z.object({ id: z.number().int(), result: execResultSchema }),
+  z.object({ id: z.number().int(), file: fileReplySchema }),
+]);
 
-function killGroup(child) {
-  try {
-    process.kill(-child.pid, "SIGKILL");
-  } catch {}
-}
-
-function prelude(timeoutMs) {
-  const l = config.limits;
-  const cpuSeconds = Math.ceil(timeoutMs / 1000) + 1;
-  let limits = "-c 0 -t " + cpuSeconds + " -v " + l.addressSpaceKb + " -f " + l.fileBlocks + " -n " + l.openFiles;
-  if (l.processes) limits += " -u " + l.processes;
-  return "ulimit " + limits + " || exit 126\n__c=$1; shift; eval \"unset __c; $__c\"";
-}
-
-function next() {
-  if (current || waiting.length === 0) return;
-  let request;
-  try {
-    request = JSON.parse(waiting.shift());
-  } catch {
-    return next();
-  }
-  run(request);
-}
-
-function run(request) {
-  const child = spawn("/bin/bash", ["-c", prelude(request.timeoutMs), "bash", request.command], {
-    cwd: config.workdir,
-    env: config.env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  current = child;
-  const streams = { stdout: [], stderr: [] };
-  const sizes = { stdout: 0, stderr: 0 };
-  let truncated = false;
-  let timedOut = false;
-  let grace = null;
-  const collect = (name) => (chunk) => {
-    const room = request.maxOutputBytes - sizes[name];
-    if (chunk.length > room) {
-      if (room > 0) streams[name].push(chunk.subarray(0, room));
-      sizes[name] = request.maxOutputBytes;
-      truncated = true;
-      killGroup(child);
-    } else {
-      streams[name].push(chunk);
-      sizes[name] += chunk.length;
-    }
-  };
-  child.stdout.on("data", collect("stdout"));
-  child.stderr.on("data", collect("stderr"));
-  const deadline = setTimeout(() => {
-    timedOut = true;
-    killGroup(child);
-  }, request.timeoutMs);
-  let answered = false;
-  const answer = (exitCode, extraStderr) => {
-    if (answered) return;
-    answered = true;
-    clearTimeout(deadline);
-    clearTimeout(grace);
-    current = null;
-    const result = {
-      id: request.id,
-      stdout: Buffer.concat(streams.stdout).toString("utf8"),
-      stderr: Buffer.concat(streams.stderr).toString("utf8") + extraStderr,
-      exitCode,
-      truncated,
-      timedOut,
-    };
-    process.stdout.write(JSON.stringify(result) + "\n", () => next());
-  };
-  child.on("error", (error) => answer(127, "sandbox: " + error.message + "\n"));
-  child.on("exit", () => {
-    killGroup(child);
-    if (config.reapAll) {
-      try {
-        process.kill(-1, "SIGKILL");
-      } catch {}
-    }
-    // A process that escaped the group may still hold the pipes open: stop waiting for it.
-    grace = setTimeout(() => {
-      child.stdout.destroy();
-      child.stderr.destroy();
-    }, 300);
-  });
-  child.on("close", (code, signal) => answer(code ?? 128 + (constants.signals[signal] ?? 0), ""));
-}
-`;
-
-const resultLine = execResultSchema.extend({ id: z.number().int() });
+/** What the supervisor's process is given from fd 3 on: open files (closed here once handed over), or data. */
+export type ExtraFd = { fd: number } | { data: string };
 
 export interface SupervisorLaunch {
   command: string;
@@ -151,6 +45,8 @@ export interface SupervisorLaunch {
   options: SpawnOptions;
   /** The largest result line to accept: output caps times JSON's worst-case escaping, plus room. */
   maxLineBytes: number;
+  /** Called at every (re)start: fds 3, 4, … of the new process, in order. */
+  extraFds?: () => ExtraFd[];
 }
 
 const DIAGNOSTICS_BYTES = 4096;
@@ -158,7 +54,22 @@ const DIAGNOSTICS_BYTES = 4096;
 /** Starts a supervisor (inside bubblewrap, or bare on the host) and speaks its line protocol. */
 export function startSupervisor(launch: SupervisorLaunch): StartShell {
   return (events: ShellEvents): ShellProcess => {
-    const child = spawn(launch.command, launch.args, { ...launch.options, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    const extra = launch.extraFds?.() ?? [];
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(launch.command, launch.args, {
+        ...launch.options,
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe", ...extra.map((e) => ("fd" in e ? e.fd : "pipe"))],
+      });
+    } finally {
+      for (const e of extra) if ("fd" in e) closeSync(e.fd);
+    }
+    extra.forEach((e, i) => {
+      const pipe = child.stdio[3 + i] as Writable | null;
+      pipe?.on("error", () => undefined);
+      if ("data" in e) pipe?.end(e.data);
+    });
     let diagnostics = "";
     let pending = "";
     let dead = false;
@@ -180,11 +91,11 @@ export function startSupervisor(launch: SupervisorLaunch): StartShell {
     child.stdout!.on("data", (chunk: string) => {
       pending += chunk;
       for (let i = pending.indexOf("\n"); i >= 0; i = pending.indexOf("\n")) {
-        const parsed = resultLine.safeParse(safeJson(pending.slice(0, i)));
+        const parsed = replyLine.safeParse(safeJson(pending.slice(0, i)));
         pending = pending.slice(i + 1);
         if (parsed.success) {
-          const { id, ...result } = parsed.data;
-          events.result(id, result);
+          const { id, ...reply } = parsed.data;
+          events.reply(id, reply);
         }
       }
       if (pending.length > launch.maxLineBytes) kill();
@@ -236,6 +147,12 @@ export function commandLimits(limits: SandboxLimits, countProcesses: boolean): S
   };
 }
 
-export function maxResultLineBytes(maxOutputBytes: number): number {
-  return 2 * 6 * maxOutputBytes + 64 * 1024;
+/** The largest reply line to accept: both output caps (or a whole read file) at JSON's worst-case escaping. */
+export function maxResultLineBytes(limits: Pick<SandboxLimits, "maxOutputBytes" | "maxReadBytes">): number {
+  return 6 * Math.max(2 * limits.maxOutputBytes, limits.maxReadBytes) + 64 * 1024;
+}
+
+/** What the supervisor's file operations may read, write and list. */
+export function fileLimits(limits: SandboxLimits): SupervisorConfig["files"] {
+  return { maxReadBytes: limits.maxReadBytes, maxWriteBytes: limits.maxFileBytes, maxListEntries: limits.maxListEntries };
 }

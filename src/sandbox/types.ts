@@ -26,6 +26,8 @@ export interface QueryResult {
 
 export interface QueryOptions {
   signal?: AbortSignal;
+  /** How results and errors name the database (default: /data/<its file name>, as the sandbox shows it). */
+  shownPath?: string;
   timeoutMs?: number;
   maxRows?: number;
 }
@@ -33,6 +35,8 @@ export interface QueryOptions {
 /** One per agent run: its own workspace, torn down by close(). */
 export interface Sandbox {
   readonly mode: SandboxMode;
+  /** Names the run: the command lines of its processes on the host carry it. */
+  readonly id: string;
   /** The workspace as the shell sees it: every command starts there (e.g. /work). */
   readonly workdir: string;
   /** The database as the shell sees it, read-only (e.g. /data/sema4_eval.db): name it in the agent's prompt. */

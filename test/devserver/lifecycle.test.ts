@@ -16,18 +16,23 @@ afterAll(() => svc.close());
 
 describe("cancellation and deadlines", () => {
   it("closing the stream aborts the run: the task's signal fires and no more cases start", async () => {
+    // Cases that would run for a minute, under a deadline longer still: only the disconnect can stop them, however
+    // slow the machine is.
+    const slow = await startService({
+      deps: { registry: testRegistry({ onTaskSignal: (s) => signals.push(s) }) },
+      config: { EVAL_CASE_TIMEOUT_MS: "120000" },
+    });
     signals.length = 0;
     const body = JSON.stringify({
       name: "peer-demo",
       stream: true,
-      parameters: { sleep_ms: 250 },
+      parameters: { sleep_ms: 60_000 },
       data: { data: Array.from({ length: 200 }, (_, i) => ({ input: `c${i}`, expected: `C${i}` })) },
     });
-    // EVAL_CASE_TIMEOUT_MS is 300 here, so 250 ms cases would finish on their own: only the disconnect stops them.
     await new Promise<void>((resolve, reject) => {
-      const req = http.request(`${svc.base}/eval`, {
+      const req = http.request(`${slow.base}/eval`, {
         method: "POST",
-        headers: { ...svc.auth, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        headers: { ...slow.auth, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
       });
       req.on("response", (res) => {
         res.once("data", () => {
@@ -38,13 +43,16 @@ describe("cancellation and deadlines", () => {
       req.on("error", (e) => ((e as NodeJS.ErrnoException).code === "ECONNRESET" ? resolve() : reject(e)));
       req.end(body);
     });
-    const started = signals.length;
-    expect(started).toBeGreaterThan(0);
-    await expect.poll(() => signals.every((s) => s.aborted), { timeout: 2000 }).toBe(true);
-    await new Promise((r) => setTimeout(r, 400));
-    // 200 cases at 64 at a time would have started more after the first wave; cancellation stopped that.
-    expect(signals.length).toBe(started);
-    expect(started).toBeLessThan(200);
+    try {
+      await expect.poll(() => signals.length > 0 && signals.every((s) => s.aborted), { timeout: 10_000 }).toBe(true);
+      const started = signals.length;
+      await new Promise((r) => setTimeout(r, 400));
+      // 200 cases at 64 at a time would have started more after the first wave; cancellation stopped that.
+      expect(signals.length).toBe(started);
+      expect(started).toBeLessThan(200);
+    } finally {
+      await slow.close();
+    }
   });
 
   it("a case that outlives EVAL_CASE_TIMEOUT_MS fails alone; the others finish", async () => {

@@ -63,14 +63,6 @@ describe.each(["unsafe-host", ...TEST_MODES.filter((m) => m === "bwrap")] as con
     expect((await sandbox.exec("echo next")).stdout).toBe("next\n");
   });
 
-  it("starts afresh when a command kills the supervisor, keeping the workspace", async () => {
-    await sandbox.writeFile("kept.txt", "kept");
-    const killed = await sandbox.exec("kill -9 $PPID; sleep 5");
-    expect(killed.exitCode).toBe(137);
-    expect(killed.stderr).toContain("restarts");
-    expect((await sandbox.exec("cat kept.txt")).stdout).toBe("kept");
-  });
-
   it("reports the exit code and both streams", async () => {
     expect(await sandbox.exec("echo out; echo err >&2; exit 7")).toEqual({
       stdout: "out\n",
@@ -79,5 +71,25 @@ describe.each(["unsafe-host", ...TEST_MODES.filter((m) => m === "bwrap")] as con
       truncated: false,
       timedOut: false,
     });
+  });
+});
+
+// Only where a command can reach its supervisor at all (bubblewrap's cannot: escape-run.test.ts).
+describe("the unsafe-host supervisor, killed by a command", () => {
+  it("starts afresh, keeping the workspace", async () => {
+    const dir = await tempDir("sema4-shellhost-");
+    const factory = await factoryFor("unsafe-host");
+    const sandbox = await factory.create({ dbPath: makeGoldDb(dir.path) });
+    try {
+      await sandbox.writeFile("kept.txt", "kept");
+      const killed = await sandbox.exec("kill -9 $PPID; sleep 5");
+      expect(killed.exitCode).toBe(137);
+      expect(killed.stderr).toContain("restarts");
+      expect((await sandbox.exec("cat kept.txt")).stdout).toBe("kept");
+    } finally {
+      await sandbox.close();
+      await factory.close();
+      await dir.remove();
+    }
   });
 });
