@@ -10,6 +10,25 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
 const url = z.string().url();
 const int = (min: number) => z.coerce.number().int().min(min);
+/** Comma-separated host names (no scheme, port or path), lower-cased; `*` alone stands for any. */
+const hostnameList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const names = v.split(",").map((n) => n.trim().toLowerCase().replace(/\.$/, "")).filter(Boolean);
+    for (const name of names) {
+      if (name === "*") continue;
+      let parsed: string | undefined;
+      try {
+        parsed = new URL(`http://${name}`).hostname;
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed !== name) ctx.addIssue({ code: "custom", message: `"${name}" is not a host name (give names like my-app.fly.dev, no scheme or port)` });
+    }
+    return names.length > 0 ? names : undefined;
+  });
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -47,6 +66,8 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default("./.data"),
   INGEST_BODY_LIMIT: int(1).default(1024 * 1024 * 1024),
   ADMIN_TOKEN: optionalString,
+  // Host names the operator routes answer to besides loopback ones (DNS rebinding guard); `*` for any.
+  PUBLIC_HOSTNAMES: optionalString.pipe(hostnameList),
 
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(url.optional()),

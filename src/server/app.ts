@@ -108,14 +108,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     evalBodyLimit: config.EVAL_BODY_LIMIT,
   });
 
-  const operatorAuth = makeOperatorAuth({ adminToken: config.ADMIN_TOKEN, orgName: config.BRAINTRUST_ORG_NAME, sessions });
+  const operatorAuth = makeOperatorAuth({
+    adminToken: config.ADMIN_TOKEN,
+    orgName: config.BRAINTRUST_ORG_NAME,
+    publicHostnames: config.PUBLIC_HOSTNAMES,
+    sessions,
+  });
   const recorder = deps.recorder ?? createRecorder(config, logger);
   app.addHook("onClose", async () => recorder.close());
 
   // One connection to the local store: the recorder's when it records locally, else one for reading.
   const experimentStore = recorder instanceof LocalRecorder ? recorder.store : new LocalStore(config.DATA_DIR);
   if (!(recorder instanceof LocalRecorder)) app.addHook("onClose", async () => experimentStore.close());
-  await app.register(experimentRoutes, { store: experimentStore });
+  await app.register(experimentRoutes, { store: experimentStore, authorize: operatorAuth });
   await app.register(ingestRoutes, {
     prefix: "/admin",
     recorder,

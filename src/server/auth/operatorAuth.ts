@@ -1,15 +1,19 @@
-// Who may use /admin/* and /agent: these spend the owner's model credits and write to the owner's store.
-// ADMIN_TOKEN (Bearer), or a Braintrust API key whose login resolves to BRAINTRUST_ORG_NAME; with neither
-// configured, loopback clients only.
+// Who may use the operator routes (/admin/*, /agent, /experiments): these spend the owner's model credits and
+// read and write the owner's store. ADMIN_TOKEN (Bearer), or a Braintrust API key whose login resolves to
+// BRAINTRUST_ORG_NAME; with neither configured, loopback clients only. Pages of other sites are refused first,
+// whatever the credential (browserGuard).
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { AppError } from "../../errors.js";
 import type { BraintrustSessions } from "../../braintrust/sessions.js";
+import { makeBrowserGuard } from "./browserGuard.js";
 
 export interface OperatorAuthOptions {
   adminToken?: string;
   /** BRAINTRUST_ORG_NAME: a caller's Braintrust key is accepted when it logs in to this org. */
   orgName?: string;
+  /** PUBLIC_HOSTNAMES: see makeBrowserGuard. */
+  publicHostnames?: string[];
   sessions: BraintrustSessions;
 }
 
@@ -32,7 +36,9 @@ function bearer(request: FastifyRequest): string | undefined {
 
 export function makeOperatorAuth(options: OperatorAuthOptions) {
   const open = !options.adminToken && !options.orgName;
+  const browserGuard = makeBrowserGuard({ loopbackOnly: open, publicHostnames: options.publicHostnames });
   return async function operatorAuth(request: FastifyRequest): Promise<void> {
+    browserGuard(request);
     if (open) {
       if (isLoopback(request.socket.remoteAddress)) return;
       throw new AppError(
@@ -62,6 +68,6 @@ export function warnIfLoopbackOnly(
 ): void {
   if (options.adminToken || options.orgName || isLoopback(options.host) || options.host === "localhost") return;
   warn(
-    `listening on ${options.host} with neither ADMIN_TOKEN nor BRAINTRUST_ORG_NAME set: /admin/* and /agent serve loopback clients only`,
+    `listening on ${options.host} with neither ADMIN_TOKEN nor BRAINTRUST_ORG_NAME set: /admin/*, /agent and /experiments serve loopback clients only`,
   );
 }
