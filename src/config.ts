@@ -49,6 +49,10 @@ export const configSchema = z.object({
   BRAINTRUST_PROJECT: z.string().min(1).default("sema4-demo"),
   LOGIN_CACHE_SIZE: int(1).default(32),
   LOGIN_CACHE_TTL_MS: int(0).default(5 * 60_000),
+  // A refused (token, org) is answered from memory this long, so a flood of bad tokens is not a flood of logins.
+  LOGIN_FAILURE_TTL_MS: int(0).default(30_000),
+  // Failed logins per minute per client address; past it, 429 for any login not already cached.
+  LOGIN_ATTEMPTS_PER_MINUTE: int(1).default(30),
 
   EVAL_MODULES: optionalString,
   SSE_HEARTBEAT_MS: int(100).default(15_000),

@@ -94,6 +94,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     appUrl: config.BRAINTRUST_APP_URL,
     maxEntries: config.LOGIN_CACHE_SIZE,
     ttlMs: config.LOGIN_CACHE_TTL_MS,
+    failureTtlMs: config.LOGIN_FAILURE_TTL_MS,
+    attemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
   });
   await app.register(devServerRoutes, {
     registry,

@@ -4,7 +4,7 @@
 // whatever the credential (browserGuard).
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { FastifyRequest } from "fastify";
-import { AppError } from "../../errors.js";
+import { AppError, isAppError } from "../../errors.js";
 import type { BraintrustSessions } from "../../braintrust/sessions.js";
 import { makeBrowserGuard } from "./browserGuard.js";
 
@@ -51,10 +51,11 @@ export function makeOperatorAuth(options: OperatorAuthOptions) {
     if (options.adminToken && sameSecret(token, options.adminToken)) return;
     if (options.orgName) {
       try {
-        await options.sessions.login(token, options.orgName);
+        await options.sessions.login(token, options.orgName, request.ip);
         return;
-      } catch {
-        // falls through to the refusal below, without saying which check failed
+      } catch (err) {
+        if (isAppError(err)) throw err; // too many failed logins from this address: a 429 with Retry-After
+        // otherwise falls through to the refusal below, without saying which check failed
       }
     }
     throw new AppError("UNAUTHORIZED", "Invalid token");

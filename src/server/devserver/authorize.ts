@@ -2,7 +2,7 @@
 // for a dev-server request uses that caller's login, never a key of the service's.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { BraintrustState } from "braintrust";
-import { AppError } from "../../errors.js";
+import { AppError, isAppError } from "../../errors.js";
 import type { BraintrustSessions } from "../../braintrust/sessions.js";
 
 export interface Caller {
@@ -60,8 +60,9 @@ export function makeCheckAuthorized(sessions: BraintrustSessions, allowedOrg: st
     }
     let state: BraintrustState;
     try {
-      state = await sessions.login(token, orgName);
+      state = await sessions.login(token, orgName, request.ip);
     } catch (err) {
+      if (isAppError(err)) throw err; // too many failed logins from this address: a 429 with Retry-After
       request.log.warn({ err: { message: (err as Error)?.message } }, "Braintrust login refused");
       throw new AppError("UNAUTHORIZED", "Unauthorized", { wire });
     }
