@@ -58,6 +58,8 @@ export const configSchema = z.object({
   SSE_HEARTBEAT_MS: int(100).default(15_000),
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
   MAX_CONCURRENT_EVALS: int(1).default(20),
+  // One caller's share of MAX_CONCURRENT_EVALS, so that a few callers cannot take every slot.
+  MAX_CONCURRENT_EVALS_PER_CALLER: int(1).default(5),
   // Cases run at once in one eval when the evaluator sets no maxConcurrency (the reference ran all at once).
   EVAL_DEFAULT_CONCURRENCY: int(1).default(64),
   EVAL_CASE_TIMEOUT_MS: int(1).default(10 * 60_000),

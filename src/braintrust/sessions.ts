@@ -2,6 +2,7 @@
 // The reference caches forever (a revoked token keeps working); this cache expires entries after a TTL. A refused
 // login is remembered briefly too, concurrent logins of one (token, org) share one request, and refused logins are
 // limited per client address: bad tokens, however many, cost Braintrust a bounded number of logins.
+import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { loginToState, LoginInvalidOrgError, type BraintrustState } from "braintrust";
 import { AppError } from "../errors.js";
@@ -15,6 +16,14 @@ export interface SessionOptions {
   failureTtlMs: number;
   /** Logins per minute per client address that do not succeed (LOGIN_ATTEMPTS_PER_MINUTE). */
   attemptsPerMinute: number;
+}
+
+/**
+ * Who logged in, as a name safe to keep and log: the org's id and a digest of the key. Braintrust's login names
+ * the org but no user; a key is one user's, so every spelling of the same key in a request maps to one caller.
+ */
+export function callerId(state: BraintrustState, token: string): string {
+  return `${state.orgId}:${createHash("sha256").update(token).digest("base64url").slice(0, 22)}`;
 }
 
 /** A refusal of the token or org, worth remembering; not a network error or an outage of Braintrust. */

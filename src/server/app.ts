@@ -105,6 +105,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     defaultConcurrency: config.EVAL_DEFAULT_CONCURRENCY,
     caseTimeoutMs: config.EVAL_CASE_TIMEOUT_MS,
     maxConcurrentEvals: config.MAX_CONCURRENT_EVALS,
+    maxConcurrentEvalsPerCaller: config.MAX_CONCURRENT_EVALS_PER_CALLER,
     shutdownSignal: app.appState.shutdown.signal,
     evalsPerMinute: config.RATE_LIMIT_EVAL_PER_MINUTE,
     evalBodyLimit: config.EVAL_BODY_LIMIT,

@@ -3,9 +3,54 @@
 // client address, and a share of the running evals per caller.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testRegistry } from "../support/evaluators.js";
-import { startService, type RunningService } from "../support/service.js";
+import { postEval, startService, type RunningService } from "../support/service.js";
 
+const small = { name: "peer-demo", data: { data: [{ input: "a", expected: "A" }] } };
 const TOKENS = ["sk-test", "sk-a", "sk-b", "sk-c", "sk-d"];
+
+describe("the /eval rate limit", () => {
+  let svc: RunningService;
+  beforeAll(async () => {
+    svc = await startService({ deps: { registry: testRegistry() }, config: { RATE_LIMIT_EVAL_PER_MINUTE: "4" }, fake: { tokens: TOKENS } });
+  });
+  afterAll(() => svc?.close());
+
+  const evalWith = async (headers: Record<string, string>) => {
+    const res = await fetch(`${svc.base}/eval`, {
+      method: "POST",
+      headers: { "x-bt-org-name": svc.fake.orgName, "content-type": "application/json", ...headers },
+      body: JSON.stringify(small),
+    });
+    return { status: res.status, text: await res.text(), retryAfter: res.headers.get("retry-after") };
+  };
+
+  it("counts every spelling of one token against one bucket", async () => {
+    const spellings: Record<string, string>[] = [
+      { "x-bt-auth-token": "sk-a" },
+      { authorization: "Bearer sk-a" },
+      { authorization: "bearer sk-a" },
+      { authorization: "Basic sk-a" },
+      { authorization: "Token sk-a" },
+      { "x-bt-auth-token": "sk-a", authorization: "Bearer sk-b" },
+    ];
+    const statuses: number[] = [];
+    for (const headers of spellings) statuses.push((await evalWith(headers)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    const limited = await evalWith({ authorization: "Bearer sk-a" });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+    expect(JSON.parse(limited.text).error.message).toMatch(/rate limit/i);
+    // A spelling the protocol does not accept is a 400, not a fresh bucket.
+    expect((await evalWith({ authorization: "Bearer  sk-a" })).status).toBe(400);
+    // Another caller is not affected.
+    expect((await evalWith({ authorization: "Bearer sk-b" })).status).toBe(200);
+  });
+
+  it("does not count refused requests against the caller whose token they name", async () => {
+    for (let i = 0; i < 6; i++) expect((await evalWith({ "x-bt-auth-token": "sk-c", "x-bt-org-name": "other-org" })).status).toBe(401);
+    expect((await evalWith({ "x-bt-auth-token": "sk-c" })).status).toBe(200);
+  });
+});
 
 describe("refused logins", () => {
   let svc: RunningService;
@@ -97,6 +142,42 @@ describe("refused logins", () => {
       expect(op.fake.callsTo("/api/apikey/login")).toHaveLength(1);
     } finally {
       await op.close();
+    }
+  });
+});
+
+describe("evals running at once", () => {
+  let svc: RunningService;
+  beforeAll(async () => {
+    svc = await startService({ deps: { registry: testRegistry() }, fake: { tokens: TOKENS } });
+  });
+  afterAll(() => svc?.close());
+
+  it("20 slow evals from 3 callers leave room for a 4th: each caller gets MAX_CONCURRENT_EVALS_PER_CALLER", async () => {
+    const stop = new AbortController();
+    const slow = (token: string) =>
+      fetch(`${svc.base}/eval`, {
+        method: "POST",
+        headers: { "x-bt-auth-token": token, "x-bt-org-name": svc.fake.orgName, "content-type": "application/json" },
+        body: JSON.stringify({ ...small, stream: true, parameters: { sleep_ms: 600_000 } }),
+        signal: stop.signal,
+      });
+    try {
+      // Seven each, one after another, so that which of a caller's requests are refused is not left to chance.
+      const answers: Response[] = [];
+      for (let i = 0; i < 7; i++) for (const token of ["sk-a", "sk-b", "sk-c"]) answers.push(await slow(token));
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(15);
+      const busy = answers.filter((r) => r.status === 503);
+      expect(busy).toHaveLength(6);
+      expect(busy[0]!.headers.get("retry-after")).toBe("5");
+      expect((await busy[0]!.json()).error.message).toMatch(/5 evals running.*MAX_CONCURRENT_EVALS_PER_CALLER/);
+
+      const fourth = await postEval(svc, small, { "x-bt-auth-token": "sk-d" });
+      expect(fourth.status, fourth.text).toBe(200);
+      expect(JSON.parse(fourth.text).scores.exact_match.score).toBe(1);
+    } finally {
+      stop.abort();
     }
   });
 });

@@ -159,4 +159,21 @@ describe("with ADMIN_TOKEN", () => {
     expectRefused(await send(svc, "/experiments", { headers: { ...bearer, host: "sema4-demo.fly.dev", origin: EVIL } }), 403, /another site/);
     expect((await send(svc, "/experiments", { headers: { ...bearer, host: "sema4-demo.fly.dev", origin: "https://sema4-demo.fly.dev" } })).status).toBe(200);
   });
+
+  it("rate-limits /agent per operator, whatever the spelling of the Authorization header", async () => {
+    // No model is configured, so each admitted request is a 503; the limit counts it all the same.
+    const spellings = [`Bearer ${ADMIN}`, `bearer ${ADMIN}`, `Bearer    ${ADMIN}`, `BEARER\t${ADMIN}`];
+    const statuses: number[] = [];
+    for (const authorization of spellings) {
+      const res = await send(svc, "/agent", { headers: { authorization, "content-type": "application/json" }, body: '{"question":"How many plans?"}' });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([503, 503, 503, 429]);
+    // Another operator (a Braintrust key of BRAINTRUST_ORG_NAME) from the same address has its own bucket.
+    const other = await send(svc, "/agent", { headers: { authorization: "Bearer sk-test", "content-type": "application/json" }, body: '{"question":"How many plans?"}' });
+    expect(other.status).toBe(503);
+    await expectUnharmed(svc, async () => {
+      expect((await send(svc, "/experiments", { headers: bearer })).status).toBe(200);
+    });
+  });
 });

@@ -5,8 +5,15 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { AppError, isAppError } from "../../errors.js";
-import type { BraintrustSessions } from "../../braintrust/sessions.js";
+import { callerId, type BraintrustSessions } from "../../braintrust/sessions.js";
 import { makeBrowserGuard } from "./browserGuard.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Who passed operator auth: "admin", "loopback", or the callerId of a Braintrust key. */
+    operatorId?: string;
+  }
+}
 
 export interface OperatorAuthOptions {
   adminToken?: string;
@@ -34,13 +41,17 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** Sets request.operatorId (the key of the operator's rate limits) when the request may pass; throws otherwise. */
 export function makeOperatorAuth(options: OperatorAuthOptions) {
   const open = !options.adminToken && !options.orgName;
   const browserGuard = makeBrowserGuard({ loopbackOnly: open, publicHostnames: options.publicHostnames });
   return async function operatorAuth(request: FastifyRequest): Promise<void> {
     browserGuard(request);
     if (open) {
-      if (isLoopback(request.socket.remoteAddress)) return;
+      if (isLoopback(request.socket.remoteAddress)) {
+        request.operatorId = "loopback";
+        return;
+      }
       throw new AppError(
         "FORBIDDEN",
         "This route serves loopback clients only until ADMIN_TOKEN or BRAINTRUST_ORG_NAME is set on the server",
@@ -48,10 +59,13 @@ export function makeOperatorAuth(options: OperatorAuthOptions) {
     }
     const token = bearer(request);
     if (!token) throw new AppError("UNAUTHORIZED", "Send Authorization: Bearer <ADMIN_TOKEN or Braintrust API key>");
-    if (options.adminToken && sameSecret(token, options.adminToken)) return;
+    if (options.adminToken && sameSecret(token, options.adminToken)) {
+      request.operatorId = "admin";
+      return;
+    }
     if (options.orgName) {
       try {
-        await options.sessions.login(token, options.orgName, request.ip);
+        request.operatorId = callerId(await options.sessions.login(token, options.orgName, request.ip), token);
         return;
       } catch (err) {
         if (isAppError(err)) throw err; // too many failed logins from this address: a 429 with Retry-After

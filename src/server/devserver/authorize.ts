@@ -3,9 +3,11 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { BraintrustState } from "braintrust";
 import { AppError, isAppError } from "../../errors.js";
-import type { BraintrustSessions } from "../../braintrust/sessions.js";
+import { callerId, type BraintrustSessions } from "../../braintrust/sessions.js";
 
 export interface Caller {
+  /** callerId of the login: the key of this caller's rate limit and share of the running evals. */
+  id: string;
   state: BraintrustState;
   token: string;
   orgName: string;
@@ -67,6 +69,6 @@ export function makeCheckAuthorized(sessions: BraintrustSessions, allowedOrg: st
       throw new AppError("UNAUTHORIZED", "Unauthorized", { wire });
     }
     const projectId = firstHeader(request.headers["x-bt-project-id"]);
-    request.caller = { state, token, orgName, ...(projectId ? { projectId } : {}) };
+    request.caller = { id: callerId(state, token), state, token, orgName, ...(projectId ? { projectId } : {}) };
   };
 }
