@@ -78,7 +78,8 @@ export const configSchema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(url.optional()),
   AGENT_MODEL: z.string().min(1).default("gpt-4o"),
-  // Per agent run: LLM calls at most, and its wall-clock limit. AGENT_CONCURRENCY: runs at once per evaluator.
+  // Per agent run: LLM calls at most, and its wall-clock limit. AGENT_CONCURRENCY: agent runs at once in all
+  // `sema4-demo` evals of the service together, handed out in turn across callers.
   AGENT_MAX_STEPS: int(1).default(24),
   AGENT_TIMEOUT_MS: int(1000).default(5 * 60_000),
   AGENT_CONCURRENCY: int(1).default(4),
