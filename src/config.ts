@@ -10,6 +10,25 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
 const url = z.string().url();
 const int = (min: number) => z.coerce.number().int().min(min);
+/** Comma-separated host names (no scheme, port or path), lower-cased; `*` alone stands for any. */
+const hostnameList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const names = v.split(",").map((n) => n.trim().toLowerCase().replace(/\.$/, "")).filter(Boolean);
+    for (const name of names) {
+      if (name === "*") continue;
+      let parsed: string | undefined;
+      try {
+        parsed = new URL(`http://${name}`).hostname;
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed !== name) ctx.addIssue({ code: "custom", message: `"${name}" is not a host name (give names like my-app.fly.dev, no scheme or port)` });
+    }
+    return names.length > 0 ? names : undefined;
+  });
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -30,11 +49,17 @@ export const configSchema = z.object({
   BRAINTRUST_PROJECT: z.string().min(1).default("sema4-demo"),
   LOGIN_CACHE_SIZE: int(1).default(32),
   LOGIN_CACHE_TTL_MS: int(0).default(5 * 60_000),
+  // A refused (token, org) is answered from memory this long, so a flood of bad tokens is not a flood of logins.
+  LOGIN_FAILURE_TTL_MS: int(0).default(30_000),
+  // Failed logins per minute per client address; past it, 429 for any login not already cached.
+  LOGIN_ATTEMPTS_PER_MINUTE: int(1).default(30),
 
   EVAL_MODULES: optionalString,
   SSE_HEARTBEAT_MS: int(100).default(15_000),
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
   MAX_CONCURRENT_EVALS: int(1).default(20),
+  // One caller's share of MAX_CONCURRENT_EVALS, so that a few callers cannot take every slot.
+  MAX_CONCURRENT_EVALS_PER_CALLER: int(1).default(5),
   // Cases run at once in one eval when the evaluator sets no maxConcurrency (the reference ran all at once).
   EVAL_DEFAULT_CONCURRENCY: int(1).default(64),
   EVAL_CASE_TIMEOUT_MS: int(1).default(10 * 60_000),
@@ -47,11 +72,14 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default("./.data"),
   INGEST_BODY_LIMIT: int(1).default(1024 * 1024 * 1024),
   ADMIN_TOKEN: optionalString,
+  // Host names the operator routes answer to besides loopback ones (DNS rebinding guard); `*` for any.
+  PUBLIC_HOSTNAMES: optionalString.pipe(hostnameList),
 
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(url.optional()),
   AGENT_MODEL: z.string().min(1).default("gpt-4o"),
-  // Per agent run: LLM calls at most, and its wall-clock limit. AGENT_CONCURRENCY: runs at once per evaluator.
+  // Per agent run: LLM calls at most, and its wall-clock limit. AGENT_CONCURRENCY: agent runs at once in all
+  // `sema4-demo` evals of the service together, handed out in turn across callers.
   AGENT_MAX_STEPS: int(1).default(24),
   AGENT_TIMEOUT_MS: int(1000).default(5 * 60_000),
   AGENT_CONCURRENCY: int(1).default(4),

@@ -52,6 +52,8 @@ export interface RemoteEvalRequest {
 }
 
 export interface Caller {
+  /** Who is calling (callerId of the login): the evaluator shares the service's capacity out per caller. */
+  id: string;
   state: BraintrustState;
   token: string;
   orgName: string;
@@ -194,7 +196,7 @@ export async function runRemoteEval(
         defaultConcurrency: limits.defaultConcurrency,
         caseTimeoutMs: limits.caseTimeoutMs,
         signal: limits.signal,
-        caller: { token: caller.token, proxyUrl: proxyBase(state), orgName: caller.orgName },
+        caller: { id: caller.id, token: caller.token, proxyUrl: proxyBase(state), orgName: caller.orgName },
       },
       listener,
     );

@@ -8,6 +8,7 @@ import { promptParameterDefault, type PromptLike } from "../agent/prompt.js";
 import type { AgentStep } from "../agent/types.js";
 import { SQL_TASKS, taskToCase } from "../data/tasks.js";
 import { AppError, messageOf } from "../errors.js";
+import { FairScheduler } from "../lib/fairScheduler.js";
 import type { ReadonlyQueryRunner, SandboxFactory } from "../sandbox/types.js";
 import { createSqlScorers, type SqlGenOutput, type SqlTrial } from "./scorers/sql.js";
 import type { EvaluatorDef, TaskHooks } from "./types.js";
@@ -28,7 +29,10 @@ export interface SqlGenDeps {
   defaults?: { model?: string; maxRetries?: number; trials?: number; k?: number };
   /** Cases when the caller supplies none: by default the built-in twelve tasks. */
   data?: EvaluatorDef["data"];
-  /** Agent runs at once, over all cases and trials of one evaluator. */
+  /**
+   * Agent runs at once over every eval of this evaluator (so of the service), handed out in turn across callers;
+   * also the cases at once in one eval.
+   */
   maxConcurrency?: number;
   /** Per agent run. */
   agent?: { maxSteps?: number; timeoutMs?: number };
@@ -48,22 +52,6 @@ export interface SqlGenTrial extends SqlTrial {
 }
 
 const PREVIEW_ROWS = 10;
-
-/** At most `n` of the given jobs at once. */
-function limiter(n: number) {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(job: () => Promise<T>): Promise<T> => {
-    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await job();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
 
 function questionOf(input: unknown): { question: string; id?: string } {
   if (typeof input === "string" && input.trim()) return { question: input };
@@ -108,7 +96,7 @@ export function sqlGenParameters(given: SqlGenDeps["defaults"] = {}) {
 export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
   const defaults = withDefaults(deps.defaults);
   const concurrency = deps.maxConcurrency ?? DEFAULT_AGENT_CONCURRENCY;
-  const limit = limiter(concurrency);
+  const agentSlots = new FairScheduler(concurrency);
   const { sql_correctness, pass_at_k, pass_exp_k } = createSqlScorers({ dbPath: deps.dbPath, runQuery: deps.runQuery });
 
   const parameters = sqlGenParameters(defaults);
@@ -133,8 +121,10 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
     const client = deps.modelClient(access);
     const secrets = [...(deps.secrets ?? []), access.apiKey].filter((s): s is string => typeof s === "string");
 
+    // Runs without a Playground caller (the CLI, `npx braintrust eval`) share one turn.
+    const turn = hooks.caller?.id ?? "operator";
     const runTrial = (index: number) =>
-      limit(async (): Promise<SqlGenTrial | { thrown: unknown }> => {
+      agentSlots.run(turn, async (): Promise<SqlGenTrial | { thrown: unknown }> => {
         const span = hooks.span.startSpan({ name: `trial ${index + 1}`, type: "task", event: { metadata: { trial: index } } });
         try {
           const r = await runSqlGenTask(question, {
@@ -174,7 +164,7 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
         } finally {
           span.end();
         }
-      });
+      }, hooks.signal).catch((e: unknown) => ({ thrown: e })); // a cancelled run withdraws the trials still waiting
 
     const outcomes = await Promise.all(Array.from({ length: trials }, (_, i) => runTrial(i)));
     if (hooks.signal?.aborted) throw hooks.signal.reason ?? new AppError("CANCELLED", "cancelled");

@@ -36,7 +36,13 @@ export interface TaskHooks {
    * In a Playground run, the caller's own Braintrust login, so a task can reach models through the AI proxy on
    * the caller's account (the org's AI secrets pay). Never to be logged.
    */
-  caller?: { token: string; proxyUrl: string; orgName?: string };
+  caller?: {
+    /** Who is calling (org and key, no secret in it): the service's shared capacity is handed out per caller. */
+    id: string;
+    token: string;
+    proxyUrl: string;
+    orgName?: string;
+  };
 }
 
 export interface ScorerArgs {

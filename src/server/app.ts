@@ -94,6 +94,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     appUrl: config.BRAINTRUST_APP_URL,
     maxEntries: config.LOGIN_CACHE_SIZE,
     ttlMs: config.LOGIN_CACHE_TTL_MS,
+    failureTtlMs: config.LOGIN_FAILURE_TTL_MS,
+    attemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
   });
   await app.register(devServerRoutes, {
     registry,
@@ -103,19 +105,25 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     defaultConcurrency: config.EVAL_DEFAULT_CONCURRENCY,
     caseTimeoutMs: config.EVAL_CASE_TIMEOUT_MS,
     maxConcurrentEvals: config.MAX_CONCURRENT_EVALS,
+    maxConcurrentEvalsPerCaller: config.MAX_CONCURRENT_EVALS_PER_CALLER,
     shutdownSignal: app.appState.shutdown.signal,
     evalsPerMinute: config.RATE_LIMIT_EVAL_PER_MINUTE,
     evalBodyLimit: config.EVAL_BODY_LIMIT,
   });
 
-  const operatorAuth = makeOperatorAuth({ adminToken: config.ADMIN_TOKEN, orgName: config.BRAINTRUST_ORG_NAME, sessions });
+  const operatorAuth = makeOperatorAuth({
+    adminToken: config.ADMIN_TOKEN,
+    orgName: config.BRAINTRUST_ORG_NAME,
+    publicHostnames: config.PUBLIC_HOSTNAMES,
+    sessions,
+  });
   const recorder = deps.recorder ?? createRecorder(config, logger);
   app.addHook("onClose", async () => recorder.close());
 
   // One connection to the local store: the recorder's when it records locally, else one for reading.
   const experimentStore = recorder instanceof LocalRecorder ? recorder.store : new LocalStore(config.DATA_DIR);
   if (!(recorder instanceof LocalRecorder)) app.addHook("onClose", async () => experimentStore.close());
-  await app.register(experimentRoutes, { store: experimentStore });
+  await app.register(experimentRoutes, { store: experimentStore, authorize: operatorAuth });
   await app.register(ingestRoutes, {
     prefix: "/admin",
     recorder,

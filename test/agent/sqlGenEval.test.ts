@@ -173,7 +173,7 @@ describe("sema4-demo's task on its own", () => {
     const proxy = await startFakeOpenAI({ apiKey: "caller-token-123" });
     try {
       proxy.setHandler(() => reply.tool("submit_sql", { sql: "SELECT 1", answer: "1" }));
-      const caller = { token: "caller-token-123", proxyUrl: proxy.origin, orgName: "test-org" };
+      const caller = { id: "test-org:caller", token: "caller-token-123", proxyUrl: proxy.origin, orgName: "test-org" };
       const output = (await evaluator.task({ question: "One?" }, hooks({ caller }))) as { trials: { sql: string }[] };
       expect(output.trials[0]!.sql).toBe("SELECT 1");
       const request = proxy.completions()[0]!;

@@ -40,7 +40,8 @@ export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, o
   if (opts.authorize) app.addHook("onRequest", opts.authorize);
 
   // A question of at most 4 000 characters and three small fields: 64 KiB is plenty.
-  app.post("/agent", { config: { rateLimit: perMinute(opts.requestsPerMinute) }, bodyLimit: 64 * 1024 }, async (request, reply) => {
+  // The limit is a route hook, so it runs after the authorization above and before the body is read.
+  app.post("/agent", { onRequest: perMinute(app, opts.requestsPerMinute), bodyLimit: 64 * 1024 }, async (request, reply) => {
     const body = parseBody(request.body);
     const controller = new AbortController();
     const stop = () => controller.abort(new Error("server shutting down"));

@@ -2,10 +2,12 @@
 // for a dev-server request uses that caller's login, never a key of the service's.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { BraintrustState } from "braintrust";
-import { AppError } from "../../errors.js";
-import type { BraintrustSessions } from "../../braintrust/sessions.js";
+import { AppError, isAppError } from "../../errors.js";
+import { callerId, type BraintrustSessions } from "../../braintrust/sessions.js";
 
 export interface Caller {
+  /** callerId of the login: the key of this caller's rate limit and share of the running evals. */
+  id: string;
   state: BraintrustState;
   token: string;
   orgName: string;
@@ -60,12 +62,13 @@ export function makeCheckAuthorized(sessions: BraintrustSessions, allowedOrg: st
     }
     let state: BraintrustState;
     try {
-      state = await sessions.login(token, orgName);
+      state = await sessions.login(token, orgName, request.ip);
     } catch (err) {
+      if (isAppError(err)) throw err; // too many failed logins from this address: a 429 with Retry-After
       request.log.warn({ err: { message: (err as Error)?.message } }, "Braintrust login refused");
       throw new AppError("UNAUTHORIZED", "Unauthorized", { wire });
     }
     const projectId = firstHeader(request.headers["x-bt-project-id"]);
-    request.caller = { state, token, orgName, ...(projectId ? { projectId } : {}) };
+    request.caller = { id: callerId(state, token), state, token, orgName, ...(projectId ? { projectId } : {}) };
   };
 }

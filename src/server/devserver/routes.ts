@@ -24,6 +24,8 @@ export interface DevServerOptions {
   defaultConcurrency: number;
   caseTimeoutMs: number;
   maxConcurrentEvals: number;
+  /** One caller's share of maxConcurrentEvals (MAX_CONCURRENT_EVALS_PER_CALLER). */
+  maxConcurrentEvalsPerCaller: number;
   /** Aborted when the service gives up draining at shutdown. */
   shutdownSignal: AbortSignal;
   /** /eval requests per minute per caller. */
@@ -62,6 +64,7 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
   const list = listBody(opts.registry);
   const listEtag = `W/"${createHash("sha1").update(list).digest("base64url")}"`;
   let runningEvals = 0;
+  const runningByCaller = new Map<string, number>();
 
   app.addHook("preHandler", parseTokenHook);
   // Like the reference (Express's json parser skips other types), a body that is not JSON reaches /eval as no
@@ -81,7 +84,7 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
   app.get("/list", { config, preHandler: checkAuthorized }, serveList);
   app.post("/list", { config, preHandler: checkAuthorized }, serveList);
 
-  app.post("/eval", { config: { ...config, rateLimit: perMinute(opts.evalsPerMinute) }, bodyLimit: opts.evalBodyLimit, preHandler: checkAuthorized }, async (request, reply) => {
+  app.post("/eval", { config, bodyLimit: opts.evalBodyLimit, preHandler: [checkAuthorized, perMinute(app, opts.evalsPerMinute)] }, async (request, reply) => {
     const parsed = evalBodySchema.safeParse(request.body);
     if (!parsed.success) {
       throw new AppError("VALIDATION_FAILED", "Invalid request", { wire: "braintrust", details: parsed.error.issues });
@@ -94,6 +97,14 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
       throw new AppError("BUSY", `Too many evals running (${runningEvals}); try again shortly`, { retryAfter: 5 });
     }
     const caller = request.caller!;
+    const callerRunning = runningByCaller.get(caller.id) ?? 0;
+    if (callerRunning >= opts.maxConcurrentEvalsPerCaller) {
+      throw new AppError(
+        "BUSY",
+        `You have ${callerRunning} evals running, the most one caller may (MAX_CONCURRENT_EVALS_PER_CALLER); try again when one ends`,
+        { retryAfter: 5 },
+      );
+    }
     const evalRequest = {
       entry,
       parameters,
@@ -113,6 +124,7 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
       });
 
     runningEvals++;
+    runningByCaller.set(caller.id, callerRunning + 1);
     request.log.info({ evaluator: entry.name, stream: body.stream === true }, "starting eval");
     try {
       if (body.stream) {
@@ -172,6 +184,9 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
       return reply.send(summary);
     } finally {
       runningEvals--;
+      const left = (runningByCaller.get(caller.id) ?? 1) - 1;
+      if (left > 0) runningByCaller.set(caller.id, left);
+      else runningByCaller.delete(caller.id);
     }
   });
 };

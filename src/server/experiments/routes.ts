@@ -1,11 +1,14 @@
 // Experiments recorded locally: GET /experiments (with summary scores and metrics), GET /experiments/:id (rows, paged).
-import type { FastifyPluginAsync } from "fastify";
+// The owner's data: operator routes, behind the same authorization as /admin/*.
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../errors.js";
 import type { ExperimentReader } from "../../recorder/localStore.js";
 
 export interface ExperimentRoutesOptions {
   store: ExperimentReader;
+  /** Operator auth, before anything is read. */
+  authorize?: (request: FastifyRequest) => Promise<void>;
 }
 
 const paramsSchema = z.object({ id: z.string().min(1) });
@@ -14,7 +17,8 @@ const pageSchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const experimentRoutes: FastifyPluginAsync<ExperimentRoutesOptions> = async (app, { store }) => {
+export const experimentRoutes: FastifyPluginAsync<ExperimentRoutesOptions> = async (app, { store, authorize }) => {
+  if (authorize) app.addHook("onRequest", authorize);
   app.get("/experiments", async () => ({ experiments: store.listExperiments() }));
 
   app.get("/experiments/:id", async (request) => {

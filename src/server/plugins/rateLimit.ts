@@ -1,18 +1,18 @@
-// Per-caller rate limits for the routes that spend compute and credits (/eval, /agent), keyed by the caller's
-// token (hashed: the limiter's store never holds a secret), else by address.
-import { createHash } from "node:crypto";
-import type { FastifyRequest } from "fastify";
+// Per-caller rate limits for the routes that spend compute and credits (/eval, /agent). They run after
+// authentication and are keyed on who authenticated (a Braintrust login's org and key, or the operator), so
+// another spelling of the same credential is the same caller; an unauthenticated request is keyed by address.
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import rateLimit from "@fastify/rate-limit";
 import fp from "fastify-plugin";
 
 export function callerKey(request: FastifyRequest): string {
-  const token = request.headers["x-bt-auth-token"] ?? request.headers.authorization;
-  const value = Array.isArray(token) ? token[0] : token;
-  return value ? `t:${createHash("sha256").update(value).digest("base64url").slice(0, 22)}` : `ip:${request.ip}`;
+  if (request.caller) return `c:${request.caller.id}`;
+  if (request.operatorId) return `o:${request.operatorId}`;
+  return `ip:${request.ip}`;
 }
 
-/** Route config for a limit of `max` requests per minute per caller. */
-export const perMinute = (max: number) => ({ max, timeWindow: 60_000, keyGenerator: callerKey });
+/** A hook that allows `max` requests per minute per caller; it goes after the route's authentication. */
+export const perMinute = (app: FastifyInstance, max: number) => app.rateLimit({ max, timeWindow: 60_000, keyGenerator: callerKey });
 
 export const rateLimitPlugin = fp(async (app) => {
   await app.register(rateLimit, { global: false });
