@@ -1,5 +1,5 @@
-// Our modules that run as separate Node processes (the SQL worker, the virtual shell): the compiled .js next
-// to this file in dist/, or the .ts source through tsx when the service runs from source (dev, tests).
+// Our modules that run as separate Node processes (the SQL worker, the virtual shell): the compiled .js in
+// dist/, or the .ts source through tsx when the service runs from source (dev, tests).
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -9,10 +9,10 @@ export interface NodeEntry {
   execArgv: string[];
 }
 
-export function nodeEntry(name: string): NodeEntry {
-  const js = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+/** `module`: the module's .js URL, as `new URL("./queryWorker.js", import.meta.url)` names it beside its caller. */
+export function nodeEntry(module: URL): NodeEntry {
+  const js = fileURLToPath(module);
   if (existsSync(js)) return { script: js, execArgv: [] };
-  const ts = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
   const tsx = createRequire(import.meta.url).resolve("tsx");
-  return { script: ts, execArgv: ["--import", pathToFileURL(tsx).href] };
+  return { script: js.replace(/\.js$/, ".ts"), execArgv: ["--import", pathToFileURL(tsx).href] };
 }

@@ -3,19 +3,19 @@
 // within the disk all runs may use together. It also owns the killable query runner for model-written SQL.
 import { tmpdir } from "node:os";
 import type { Config } from "../config.js";
-import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { bwrapMode } from "./bwrap.js";
-import { hostMode } from "./hostShell.js";
+import { bwrapMode } from "./modes/bwrap.js";
+import { hostMode } from "./modes/unsafeHost.js";
 import { limitsFromConfig, type SandboxLimits } from "./limits.js";
 import { chooseMode } from "./probe.js";
-import { createQueryRunner } from "./sqlRunner.js";
+import { createQueryRunner } from "./sql/queryRunner.js";
 import type { SandboxFactory } from "./types.js";
-import { virtualMode } from "./virtual.js";
-import { sweepLeftovers } from "./workspace.js";
+import { virtualMode } from "./modes/virtual.js";
+import { diskBudget } from "./disk/diskBudget.js";
+import { sweepLeftovers } from "./disk/hostWorkspace.js";
 
 export type { ExecResult, QueryResult, ReadonlyQueryRunner, Sandbox, SandboxFactory, SandboxMode } from "./types.js";
-export { queryErrorReason, type QueryErrorReason } from "./sqlRunner.js";
+export { queryErrorReason, type QueryErrorReason } from "./sql/queryRunner.js";
 
 export interface SandboxFactoryOptions {
   /** The bubblewrap binary (default: `bwrap` on PATH). */
@@ -89,29 +89,6 @@ export async function createSandboxFactory(
       await queries.close();
       await impl.close?.();
       await sweepLeftovers(baseDir, "ours");
-    },
-  };
-}
-
-/** Every run reserves its whole workspace size; one that would pass the total is refused until others end. */
-function diskBudget(limits: SandboxLimits): { take(): () => void } {
-  let reserved = 0;
-  return {
-    take() {
-      if (reserved + limits.workspaceBytes > limits.totalWorkspaceBytes) {
-        throw new AppError(
-          "BUSY",
-          `the agent's sandboxes are using all of their disk (${reserved} of SANDBOX_TOTAL_WORKSPACE_BYTES=${limits.totalWorkspaceBytes} bytes reserved); try again when a run has ended`,
-          { retryAfter: 5 },
-        );
-      }
-      reserved += limits.workspaceBytes;
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        reserved -= limits.workspaceBytes;
-      };
     },
   };
 }

@@ -5,7 +5,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config.js";
 import { AppError, messageOf } from "../errors.js";
-import type { Mode } from "./runSandbox.js";
+import type { Mode } from "./composeSandbox.js";
 import type { SandboxMode } from "./types.js";
 
 export interface ModeCandidates {

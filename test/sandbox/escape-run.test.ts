@@ -115,7 +115,7 @@ describe.each(TEST_MODES)("the %s sandbox's own machinery under attack", (mode) 
   });
 
   it("cannot write to the service's code, its modules or its data", async () => {
-    const watched = [join(project, "src", "sandbox", "sqlWorker.ts"), join(project, "src", "sandbox", "supervisor.cjs"), gold];
+    const watched = [join(project, "src", "sandbox", "sql", "queryWorker.ts"), join(project, "src", "sandbox", "shell", "supervisor.cjs"), gold];
     const before = watched.map(hashFile);
     const places = [join(project, "dist"), join(project, "src", "sandbox"), join(project, "node_modules"), dir.path, base.path];
     for (const place of places) {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSqlScorers, sqlExecutionMatch, type MatchOptions } from "../../src/evals/scorers/sql.js";
-import { createQueryRunner, type QueryRunner } from "../../src/sandbox/sqlRunner.js";
+import { createQueryRunner, type QueryRunner } from "../../src/sandbox/sql/queryRunner.js";
 
 let dir: string;
 let db: string;

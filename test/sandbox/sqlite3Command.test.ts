@@ -1,6 +1,6 @@
 // The virtual shell's sqlite3: the sqlite3 shell's arguments, modes and dot-commands, over the query runner.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { splitScript } from "../../src/sandbox/sqlScript.js";
+import { splitScript } from "../../src/sandbox/virtualShell/sqliteScript.js";
 import type { Sandbox, SandboxFactory } from "../../src/sandbox/types.js";
 import { factoryFor, makeGoldDb, tempDir } from "./fixtures.js";
 

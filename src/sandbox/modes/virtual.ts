@@ -1,22 +1,22 @@
 // Virtual mode, for hosts that refuse namespaces (Modal's gVisor, Docker's default seccomp profile): the
-// model's commands are interpreted by just-bash in a child process (virtualShellChild.ts), so no real
+// model's commands are interpreted by just-bash in a child process (virtualShell/virtualShellProcess.ts), so no real
 // process runs model-written text at all; its sqlite3 is served here by the killable query runner.
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { z } from "zod";
-import { AppError, messageOf } from "../errors.js";
-import { nodeEntry } from "./childEntry.js";
-import { fileLimits } from "./supervisor.js";
-import { relativeInside } from "./files.js";
-import type { SandboxLimits } from "./limits.js";
-import { checkDatabase, COMMAND_ENV, composeSandbox, newSandboxId, SHELL_WORKDIR as WORKDIR, shellDbPath, type Mode } from "./runSandbox.js";
-import { execResultSchema, fileReplySchema, ShellHost, type ShellEvents, type ShellProcess, type StartShell } from "./shellHost.js";
-import type { ReadonlyQueryRunner } from "./types.js";
-import type { ToChild, VirtualShellConfig } from "./virtualShellChild.js";
-import { createWorkspace, sandboxOwner, type Workspace } from "./workspace.js";
+import { AppError, messageOf } from "../../errors.js";
+import { nodeEntry } from "../childEntry.js";
+import { fileLimits } from "../shell/supervisorProcess.js";
+import { relativeInside } from "../fileTools.js";
+import type { SandboxLimits } from "../limits.js";
+import { checkDatabase, COMMAND_ENV, composeSandbox, newSandboxId, SHELL_WORKDIR as WORKDIR, shellDbPath, type Mode } from "../composeSandbox.js";
+import { execResultSchema, fileReplySchema, ShellSession, type ShellEvents, type ShellProcess, type StartShell } from "../shell/shellSession.js";
+import type { ReadonlyQueryRunner } from "../types.js";
+import type { ToChild, VirtualShellConfig } from "../virtualShell/virtualShellProcess.js";
+import { createWorkspace, sandboxOwner, type Workspace } from "../disk/hostWorkspace.js";
 
-const { resolveNoLinks } = createRequire(import.meta.url)("./supervisor.cjs") as {
+const { resolveNoLinks } = createRequire(import.meta.url)("../shell/supervisor.cjs") as {
   resolveNoLinks(nodeFs: typeof fs, root: string, rel: string, makeParents: boolean): string;
 };
 
@@ -56,7 +56,7 @@ export function virtualMode(options: VirtualModeOptions): Mode {
         workspaceBytes: limits.workspaceBytes,
         files: fileLimits(limits),
       };
-      const shell = new ShellHost(startVirtualShell(config, db, workspace, options), limits);
+      const shell = new ShellSession(startVirtualShell(config, db, workspace, options), limits);
       return composeSandbox({ mode: "virtual", id: config.tag, workdir: WORKDIR, dbPath: config.dbShell, workspace, shell, limits, signal });
     },
   };
@@ -89,7 +89,7 @@ function startVirtualShell(config: VirtualShellConfig, db: string, workspace: Wo
   }
 
   return (events: ShellEvents): ShellProcess => {
-    const entry = nodeEntry("virtualShellChild");
+    const entry = nodeEntry(new URL("../virtualShell/virtualShellProcess.js", import.meta.url));
     const dbFd = fs.openSync(db, fs.constants.O_RDONLY);
     let child: ReturnType<typeof fork>;
     try {

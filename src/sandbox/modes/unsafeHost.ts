@@ -2,11 +2,11 @@
 // It is no sandbox (the commands run as the service's user and see its files); the probe allows it only
 // with ALLOW_UNSAFE_SANDBOX=true and never in production. The commands still get a clean environment,
 // rlimits, deadlines and output caps, and a command's process group is killed when it ends.
-import type { SandboxLimits } from "./limits.js";
-import { checkDatabase, COMMAND_ENV, composeSandbox, newSandboxId, type Mode } from "./runSandbox.js";
-import { ShellHost } from "./shellHost.js";
-import { commandLimits, fileLimits, maxResultLineBytes, startSupervisor, SUPERVISOR_SOURCE, type SupervisorConfig } from "./supervisor.js";
-import { createWorkspace } from "./workspace.js";
+import type { SandboxLimits } from "../limits.js";
+import { checkDatabase, COMMAND_ENV, composeSandbox, newSandboxId, type Mode } from "../composeSandbox.js";
+import { ShellSession } from "../shell/shellSession.js";
+import { commandLimits, fileLimits, maxResultLineBytes, startSupervisor, SUPERVISOR_SOURCE, type SupervisorConfig } from "../shell/supervisorProcess.js";
+import { createWorkspace } from "../disk/hostWorkspace.js";
 
 export function hostMode(options: { baseDir: string; limits: SandboxLimits }): Mode {
   const { baseDir, limits } = options;
@@ -22,7 +22,7 @@ export function hostMode(options: { baseDir: string; limits: SandboxLimits }): M
         limits: commandLimits(limits, false),
         files: fileLimits(limits),
       };
-      const shell = new ShellHost(
+      const shell = new ShellSession(
         startSupervisor({
           command: process.execPath,
           args: ["--max-old-space-size=64", "-e", SUPERVISOR_SOURCE, JSON.stringify(config)],

@@ -18,8 +18,8 @@ import { constants } from "node:fs";
 import { access, lstat, readlink } from "node:fs/promises";
 import { basename, delimiter, isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
-import { AppError } from "../errors.js";
-import type { SandboxLimits } from "./limits.js";
+import { AppError } from "../../errors.js";
+import type { SandboxLimits } from "../limits.js";
 import {
   checkDatabase,
   COMMAND_ENV,
@@ -29,8 +29,8 @@ import {
   shellDbPath,
   type CreateSandbox,
   type Mode,
-} from "./runSandbox.js";
-import { ShellHost } from "./shellHost.js";
+} from "../composeSandbox.js";
+import { ShellSession } from "../shell/shellSession.js";
 import {
   commandLimits,
   fileLimits,
@@ -39,9 +39,9 @@ import {
   SUPERVISOR_SOURCE,
   type ExtraFd,
   type SupervisorConfig,
-} from "./supervisor.js";
-import { stagedDatabases } from "./stagedDatabases.js";
-import { sandboxOwner } from "./workspace.js";
+} from "../shell/supervisorProcess.js";
+import { stagedDatabases } from "../disk/stagedDatabases.js";
+import { sandboxOwner } from "../disk/hostWorkspace.js";
 
 const NODE_INSIDE = "/sandbox/node";
 const BWRAP_INSIDE = "/sandbox/bwrap";
@@ -120,7 +120,7 @@ export async function bwrapMode(options: BwrapModeOptions): Promise<Mode> {
       "--clearenv",
       "--", NODE_INSIDE, "--max-old-space-size=64", "-e", SUPERVISOR_SOURCE, JSON.stringify(config),
     ];
-    const shell = new ShellHost(
+    const shell = new ShellSession(
       startSupervisor({
         command: bwrap,
         args,

@@ -2,11 +2,11 @@
 import { stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { AppError } from "../errors.js";
-import { sandboxFiles } from "./files.js";
+import { sandboxFiles } from "./fileTools.js";
 import type { SandboxLimits } from "./limits.js";
-import type { ShellHost } from "./shellHost.js";
+import type { ShellSession } from "./shell/shellSession.js";
 import type { Sandbox, SandboxMode } from "./types.js";
-import type { Workspace } from "./workspace.js";
+import type { Workspace } from "./disk/hostWorkspace.js";
 
 export interface CreateOptions {
   dbPath: string;
@@ -55,7 +55,7 @@ export interface SandboxParts {
   id: string;
   workdir: string;
   dbPath: string;
-  shell: ShellHost;
+  shell: ShellSession;
   limits: SandboxLimits;
   /** Host directories of the run (virtual and unsafe-host modes), removed once its shell is gone. */
   workspace?: Workspace;

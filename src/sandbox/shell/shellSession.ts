@@ -5,9 +5,9 @@
 // afresh on the next request; the workspace survives it (bubblewrap's is the run's, not the process's: see
 // bwrap.ts).
 import { z } from "zod";
-import { AppError } from "../errors.js";
-import type { ExecOptions, ExecResult } from "./types.js";
-import type { SandboxLimits } from "./limits.js";
+import { AppError } from "../../errors.js";
+import type { ExecOptions, ExecResult } from "../types.js";
+import type { SandboxLimits } from "../limits.js";
 
 /** What a shell process reports for one command; checked, since the process runs what the model wrote. */
 export const execResultSchema = z.object({
@@ -61,7 +61,7 @@ interface Waiting {
   settle(outcome: { reply: ShellReply } | { error: Error }): void;
 }
 
-export class ShellHost {
+export class ShellSession {
   private process: ShellProcess | undefined;
   private answered = false;
   private waiting: Waiting | undefined;

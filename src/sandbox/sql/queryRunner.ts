@@ -1,13 +1,13 @@
-// The ReadonlyQueryRunner: model-written SQL runs in a child process (sqlWorker.ts) that is killed at the
+// The ReadonlyQueryRunner: model-written SQL runs in a child process (queryWorker.ts) that is killed at the
 // deadline or on abort, since nothing else stops a runaway SQLite statement. A few warm workers are kept so
 // a query costs a message, not a process start; a killed worker is replaced on demand.
 import { fork, type ChildProcess } from "node:child_process";
-import { AppError } from "../errors.js";
-import type { Logger } from "../logger.js";
-import { nodeEntry } from "./childEntry.js";
-import { shellDbPath } from "./runSandbox.js";
-import type { QueryFailureReason, WorkerRequest, WorkerResponse } from "./sqlWorker.js";
-import type { QueryOptions, QueryResult, ReadonlyQueryRunner } from "./types.js";
+import { AppError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import { nodeEntry } from "../childEntry.js";
+import { shellDbPath } from "../composeSandbox.js";
+import type { QueryFailureReason, WorkerRequest, WorkerResponse } from "./queryWorker.js";
+import type { QueryOptions, QueryResult, ReadonlyQueryRunner } from "../types.js";
 
 export type QueryErrorReason = QueryFailureReason | "timeout" | "cancelled" | "worker_failed";
 
@@ -56,7 +56,7 @@ class Worker {
   dead = false;
 
   constructor() {
-    const entry = nodeEntry("sqlWorker");
+    const entry = nodeEntry(new URL("./queryWorker.js", import.meta.url));
     this.child = fork(entry.script, [], {
       execArgv: [...entry.execArgv, "--max-old-space-size=512"],
       // No secrets: the worker needs nothing from the service's environment.

@@ -4,8 +4,8 @@ import { spawn, type SpawnOptions } from "node:child_process";
 import { closeSync, readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { z } from "zod";
-import type { SandboxLimits } from "./limits.js";
-import { execResultSchema, fileReplySchema, type ShellEvents, type ShellProcess, type StartShell } from "./shellHost.js";
+import type { SandboxLimits } from "../limits.js";
+import { execResultSchema, fileReplySchema, type ShellEvents, type ShellProcess, type StartShell } from "./shellSession.js";
 
 export interface SupervisorConfig {
   /** A tag in the supervisor's argv, so its processes can be found (tests, operators). */

@@ -5,11 +5,11 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { relativeInside } from "../../src/sandbox/files.js";
+import { relativeInside } from "../../src/sandbox/fileTools.js";
 import { tempDir } from "./fixtures.js";
 
 type Reply = { ok: true; value: unknown } | { ok: false; code: string; message: string };
-const { fileOps } = createRequire(import.meta.url)("../../src/sandbox/supervisor.cjs") as {
+const { fileOps } = createRequire(import.meta.url)("../../src/sandbox/shell/supervisor.cjs") as {
   fileOps(nodeFs: typeof fs, root: string, limits: object): (request: object) => Reply;
 };
 

@@ -7,12 +7,12 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { Bash, InMemoryFs, MountableFs, ReadWriteFs, type IFileSystem } from "just-bash";
-import type { FileReply, FileRequest } from "./shellHost.js";
-import type { ExecResult, QueryResult } from "./types.js";
-import { sqlite3Command } from "./virtualSqlite3.js";
+import type { FileReply, FileRequest } from "../shell/shellSession.js";
+import type { ExecResult, QueryResult } from "../types.js";
+import { sqlite3Command } from "./sqlite3Command.js";
 import { WorkspaceQuota, withQuota } from "./workspaceQuota.js";
 
-const { fileOps } = createRequire(import.meta.url)("./supervisor.cjs") as {
+const { fileOps } = createRequire(import.meta.url)("../shell/supervisor.cjs") as {
   fileOps(
     nodeFs: typeof fs,
     root: string,

@@ -2,8 +2,8 @@
 // every statement run read-only by the host's killable query runner (just-bash's own sqlite3 runs sql.js
 // inside the shell's process, where a runaway query cannot be stopped).
 import { decodeBytesToUtf8, defineCommand, type Command } from "just-bash";
-import type { QueryResult } from "./types.js";
-import { splitScript, type ScriptItem } from "./sqlScript.js";
+import type { QueryResult } from "../types.js";
+import { splitScript, type ScriptItem } from "./sqliteScript.js";
 
 /** Runs one statement on the database the shell names `shellPath`; rejects with a message for the user. */
 export type ShellQuery = (shellPath: string, sql: string) => Promise<QueryResult>;

@@ -6,7 +6,7 @@
 import { constants } from "node:fs";
 import { chmod, copyFile, link, mkdtemp, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { leftoverPrefix } from "./workspace.js";
+import { leftoverPrefix } from "./hostWorkspace.js";
 
 export interface StagedDatabases {
   /** A path of the same database that the sandbox's user can open. */

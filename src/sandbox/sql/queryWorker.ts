@@ -1,4 +1,4 @@
-// A child process that runs one query at a time for sqlRunner.ts, which kills it at the deadline:
+// A child process that runs one query at a time for queryRunner.ts, which kills it at the deadline:
 // better-sqlite3 cannot interrupt a statement, and a worker thread keeps spinning after terminate().
 // Each query gets a fresh read-only connection; only one read-only statement is accepted.
 import { realpathSync } from "node:fs";

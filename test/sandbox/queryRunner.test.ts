@@ -1,6 +1,6 @@
 // The killable read-only query runner used by the agent's final answer and the sql_correctness scorer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryErrorReason, createQueryRunner, type QueryRunner } from "../../src/sandbox/sqlRunner.js";
+import { queryErrorReason, createQueryRunner, type QueryRunner } from "../../src/sandbox/sql/queryRunner.js";
 import { hashFile, makeGoldDb, tempDir } from "./fixtures.js";
 
 const INFINITE = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)";

@@ -5,7 +5,7 @@ import { isAbsolute, posix } from "node:path";
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import type { SandboxLimits } from "./limits.js";
-import type { FileReply, FileRequest } from "./shellHost.js";
+import type { FileReply, FileRequest } from "./shell/shellSession.js";
 import type { Sandbox } from "./types.js";
 
 export type WorkspaceFiles = Pick<Sandbox, "readFile" | "writeFile" | "listDir">;
