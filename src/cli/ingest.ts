@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { ConfigError, loadConfig } from "../config.js";
 import { isAppError, messageOf } from "../errors.js";
+import { ingestLimits } from "../ingest/limits.js";
 import { ingestFiles, type IngestProgress } from "../ingest/service.js";
 import { createLogger } from "../logger.js";
 import { createRecorder } from "../recorder/index.js";
@@ -56,7 +57,7 @@ async function main(): Promise<number> {
         recorder,
         project: config.BRAINTRUST_PROJECT,
         spoolDir: join(config.DATA_DIR, "ingest-spool"),
-        maxFileBytes: config.INGEST_BODY_LIMIT * 8,
+        limits: ingestLimits(config),
       },
       {
         experiments: args.values.experiment,

@@ -2,6 +2,7 @@
 // item is in memory at a time and the file is never scanned twice.
 import { open, type FileHandle } from "node:fs/promises";
 import { AppError } from "../errors.js";
+import type { ByteBudget } from "./budget.js";
 import { parseItem } from "./parseItem.js";
 import type { ItemRef } from "./validate.js";
 
@@ -10,16 +11,30 @@ const OPEN_FILES = 4;
 export class ItemReader {
   private readonly handles = new Map<string, FileHandle>();
 
+  /**
+   * Reading takes the item's bytes from `memory`, which the other ingests share: it waits its turn rather than
+   * fail (the writing has begun), and holds nothing while it waits.
+   */
+  constructor(
+    private readonly memory: ByteBudget,
+    private readonly signal?: AbortSignal,
+  ) {}
+
   /** The item at `ref` of `path`, parsed (secrets still in: the writer redacts what it stores). */
   async read(path: string, ref: ItemRef, item: string): Promise<unknown> {
-    const bytes = await this.bytes(path, ref);
-    let parsed;
+    await this.memory.take(ref.length, this.signal).catch((cause) => {
+      throw this.signal?.aborted ? new AppError("CANCELLED", "ingest cancelled", { cause }) : cause;
+    });
     try {
-      parsed = parseItem(bytes, "utf8", { file: path, item, offset: ref.offset }, ref.nonFinite);
-    } catch (cause) {
-      throw new AppError("INTERNAL", `${path} changed while it was being ingested (${item})`, { cause });
+      const bytes = await this.bytes(path, ref);
+      try {
+        return parseItem(bytes, "utf8", { file: path, item, offset: ref.offset }, ref.nonFinite).value;
+      } catch (cause) {
+        throw new AppError("INTERNAL", `${path} changed while it was being ingested (${item})`, { cause });
+      }
+    } finally {
+      this.memory.give(ref.length);
     }
-    return parsed.value;
   }
 
   async close(): Promise<void> {

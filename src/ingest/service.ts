@@ -11,6 +11,7 @@ import { AppError } from "../errors.js";
 import type { BootstrapOptions } from "../metrics/bootstrap.js";
 import type { Recorder } from "../recorder/types.js";
 import { ItemReader } from "./itemReader.js";
+import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./limits.js";
 import { defaultDatasetName, defaultExperimentName } from "./naming.js";
 import { expandPaths } from "./paths.js";
 import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./report.js";
@@ -25,10 +26,8 @@ export interface IngestSettings {
   project: string;
   /** Where uploads and decompressed files are kept between the two passes. */
   spoolDir: string;
-  /** The largest (decompressed) file accepted. */
-  maxFileBytes: number;
-  /** The largest single task or simulation accepted; memory use is bounded by it. */
-  maxItemBytes?: number;
+  /** Sizes and the budgets this job shares with the other ingests of the process. */
+  limits: IngestLimits;
   bootstrap?: BootstrapOptions;
 }
 
@@ -81,7 +80,6 @@ export interface IngestReport {
   warnings: string[];
 }
 
-const DEFAULT_MAX_ITEM_BYTES = 256 * 1024 * 1024;
 /** Below this many tasks a percentile bootstrap under-covers (see sql-scoring-and-pass-k.md §4.4). */
 const FEW_TASKS = 20;
 const PROGRESS_INTERVAL_MS = 100;
@@ -90,6 +88,10 @@ const GZIP_CHUNK = 1024 * 1024;
 export class IngestJob {
   private readonly files: ValidatedFile[] = [];
   private readonly spooled: string[] = [];
+  /** What this job holds of the shared spool budget. */
+  private spoolBytes = 0;
+  /** What the header values of its files hold, kept until the job is written. */
+  private headerBytes = 0;
   private lastProgress = 0;
   private lastStep = "";
 
@@ -104,7 +106,7 @@ export class IngestJob {
     const gzip = await startsWithGzipMagic(path);
     const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
     if (gzip) return this.addStream(name, stream);
-    this.files.push(await this.validate(name, path, stream, size));
+    this.keep(await this.validate(name, path, stream, size));
   }
 
   /** An upload or any stream (plain or gzip): spooled to disk while it is validated. */
@@ -114,8 +116,8 @@ export class IngestJob {
     this.spooled.push(path);
     const spool = await open(path, "w");
     try {
-      const chunks = spoolTo(spool, limitBytes(gunzipIfNeeded(stream, name), this.settings.maxFileBytes, name));
-      this.files.push(await this.validate(name, path, chunks, null));
+      const chunks = limitBytes(gunzipIfNeeded(stream, name), this.settings.limits.maxFileBytes, name);
+      this.keep(await this.validate(name, path, this.spoolTo(spool, chunks, name), null));
     } finally {
       await spool.close();
     }
@@ -138,7 +140,7 @@ export class IngestJob {
     });
     checkAborted(this.control.signal);
 
-    const reader = new ItemReader();
+    const reader = new ItemReader(this.settings.limits.memory, this.control.signal);
     try {
       const ctx: WriteContext = { recorder, reader, project, signal: this.control.signal };
       const datasets: DatasetReport[] = [];
@@ -208,13 +210,34 @@ export class IngestJob {
   /** Deletes the spooled copies. */
   async dispose(): Promise<void> {
     await Promise.all(this.spooled.splice(0).map((p) => rm(p, { force: true })));
+    this.settings.limits.spool.give(this.spoolBytes);
+    this.spoolBytes = 0;
+  }
+
+  private keep(file: ValidatedFile): void {
+    this.headerBytes += file.headerBytes;
+    if (this.headerBytes > this.settings.limits.maxItemBytes) throw headersTooLarge(file.name, this.settings.limits.maxItemBytes);
+    this.files.push(file);
+  }
+
+  /** Writes the chunks to the spool as they pass, within this job's share of the spool. */
+  private async *spoolTo(handle: FileHandle, chunks: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+    const { spool } = this.settings.limits;
+    for await (const chunk of chunks) {
+      if (this.spoolBytes + chunk.length > spool.limit) throw spoolTooLarge(name, spool.limit);
+      if (!spool.tryTake(chunk.length)) throw spoolBusy(spool);
+      this.spoolBytes += chunk.length;
+      await handle.writeFile(chunk);
+      yield chunk;
+    }
   }
 
   private async validate(name: string, path: string, chunks: AsyncIterable<Buffer>, size: number | null) {
     return validateChunks(chunks, {
       name,
       path,
-      maxValueBytes: this.settings.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES,
+      maxItemBytes: this.settings.limits.maxItemBytes,
+      memory: this.settings.limits.memory,
       signal: this.control.signal,
       onChunk: (bytes, simulations) =>
         this.progress({ phase: "validate", file: name, bytes, total_bytes: size, simulations }, bytes === size),
@@ -339,13 +362,6 @@ async function* limitBytes(chunks: AsyncIterable<Buffer>, limit: number, name: s
   for await (const chunk of chunks) {
     total += chunk.length;
     if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `${name}: larger than ${limit} bytes`, { details: { file: name } });
-    yield chunk;
-  }
-}
-
-async function* spoolTo(handle: FileHandle, chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  for await (const chunk of chunks) {
-    await handle.writeFile(chunk);
     yield chunk;
   }
 }

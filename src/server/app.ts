@@ -18,6 +18,7 @@ import { devServerRoutes } from "./devserver/routes.js";
 import { rateLimitPlugin } from "./plugins/rateLimit.js";
 import { experimentRoutes } from "./experiments/routes.js";
 import { ingestRoutes } from "./admin/ingestRoutes.js";
+import { ingestLimits } from "../ingest/limits.js";
 import { makeOperatorAuth } from "./auth/operatorAuth.js";
 import { LocalStore } from "../recorder/localStore.js";
 import { LocalRecorder } from "../recorder/local.js";
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     recorder,
     project: config.BRAINTRUST_PROJECT,
     bodyLimit: config.INGEST_BODY_LIMIT,
+    limits: ingestLimits(config),
     spoolDir: join(config.DATA_DIR, "ingest-spool"),
     authorize: operatorAuth,
     shutdownSignal: app.appState.shutdown.signal,

@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testConfig } from "../../src/config.js";
+import { ingestLimits } from "../../src/ingest/limits.js";
 import { ingestFiles } from "../../src/ingest/service.js";
 import { BraintrustRecorder } from "../../src/recorder/braintrust.js";
 import { buildApp } from "../../src/server/app.js";
@@ -27,7 +28,7 @@ afterEach(async () => {
   await recorder.close().catch(() => undefined);
 });
 
-const settings = () => ({ recorder, project: "tau-bench", spoolDir: join(dir, "spool"), maxFileBytes: 1 << 30 });
+const settings = () => ({ recorder, project: "tau-bench", spoolDir: join(dir, "spool"), limits: ingestLimits(testConfig()) });
 const parents = (r: StoredRow) => (r.span_parents as string[] | undefined) ?? [];
 
 describe("ingest into Braintrust", () => {

@@ -6,6 +6,7 @@ import multipart from "@fastify/multipart";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError, messageOf } from "../../errors.js";
+import type { IngestLimits } from "../../ingest/limits.js";
 import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/service.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
@@ -16,8 +17,10 @@ export interface IngestRoutesOptions {
   recorder: Recorder;
   /** The project when the request names none (BRAINTRUST_PROJECT). */
   project: string;
-  /** Bytes accepted per request (INGEST_BODY_LIMIT); a gzip body's decompressed size may be 8 times that. */
+  /** Bytes accepted per request (INGEST_BODY_LIMIT), as sent. */
   bodyLimit: number;
+  /** Decompressed sizes, and the budgets the ingests of this app share. */
+  limits: IngestLimits;
   /** Where uploads wait between the validation and the write pass (DATA_DIR/ingest-spool). */
   spoolDir: string;
   /** Runs before the body is read (operator auth). */
@@ -29,7 +32,6 @@ export interface IngestRoutesOptions {
 }
 
 const STREAMED_TYPES = ["application/json", "application/gzip", "application/x-gzip", "application/octet-stream"];
-const DECOMPRESSED_FACTOR = 8;
 
 const namesSchema = z.object({
   experiment: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
@@ -51,7 +53,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     recorder: opts.recorder,
     project: opts.project,
     spoolDir: opts.spoolDir,
-    maxFileBytes: opts.bodyLimit * DECOMPRESSED_FACTOR,
+    limits: opts.limits,
     bootstrap: opts.bootstrap,
   };
 
