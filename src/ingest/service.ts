@@ -1,10 +1,8 @@
 // Ingest as a job: files are added one by one (each validated as it streams in, uploads spooled to disk), then
 // committed: metrics computed, then dataset rows and experiments written. Nothing is written before every file of
 // the job has passed validation, so a bad file leaves the store untouched.
-import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
-import { join } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { AppError } from "../errors.js";
@@ -17,6 +15,7 @@ import { expandPaths } from "./paths.js";
 import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./report.js";
 import { redactText } from "./redact.js";
 import { groupRuns, type Run } from "./runs.js";
+import { spoolPath } from "./spool.js";
 import { validateChunks, type ValidatedFile } from "./validate.js";
 import { writeDataset, writeExperiment, type WriteContext } from "./write.js";
 
@@ -88,6 +87,7 @@ const GZIP_CHUNK = 1024 * 1024;
 export class IngestJob {
   private readonly files: ValidatedFile[] = [];
   private readonly spooled: string[] = [];
+  private disposed = false;
   /** What this job holds of the shared spool budget. */
   private spoolBytes = 0;
   /** What the header values of its files hold, kept until the job is written. */
@@ -112,14 +112,17 @@ export class IngestJob {
   /** An upload or any stream (plain or gzip): spooled to disk while it is validated. */
   async addStream(name: string, stream: AsyncIterable<Buffer>): Promise<void> {
     await mkdir(this.settings.spoolDir, { recursive: true });
-    const path = join(this.settings.spoolDir, `ingest-${randomUUID()}.json`);
+    const path = spoolPath(this.settings.spoolDir);
     this.spooled.push(path);
     const spool = await open(path, "w");
     try {
+      // Disposed while the file was being opened (the server is closing): nothing may stay behind.
+      if (this.disposed) throw new AppError("CANCELLED", "ingest cancelled");
       const chunks = limitBytes(gunzipIfNeeded(stream, name), this.settings.limits.maxFileBytes, name);
       this.keep(await this.validate(name, path, this.spoolTo(spool, chunks, name), null));
     } finally {
       await spool.close();
+      if (this.disposed) await rm(path, { force: true });
     }
   }
 
@@ -207,8 +210,9 @@ export class IngestJob {
     }
   }
 
-  /** Deletes the spooled copies. */
+  /** Deletes the spooled copies; the job takes no file after this. */
   async dispose(): Promise<void> {
+    this.disposed = true;
     await Promise.all(this.spooled.splice(0).map((p) => rm(p, { force: true })));
     this.settings.limits.spool.give(this.spoolBytes);
     this.spoolBytes = 0;
@@ -224,6 +228,8 @@ export class IngestJob {
   private async *spoolTo(handle: FileHandle, chunks: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
     const { spool } = this.settings.limits;
     for await (const chunk of chunks) {
+      // Taken after dispose(), the bytes would never be given back.
+      if (this.disposed) throw new AppError("CANCELLED", "ingest cancelled");
       if (this.spoolBytes + chunk.length > spool.limit) throw spoolTooLarge(name, spool.limit);
       if (!spool.tryTake(chunk.length)) throw spoolBusy(spool);
       this.spoolBytes += chunk.length;

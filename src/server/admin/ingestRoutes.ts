@@ -8,6 +8,7 @@ import { z } from "zod";
 import { AppError, messageOf } from "../../errors.js";
 import type { IngestLimits } from "../../ingest/limits.js";
 import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/service.js";
+import { sweepSpool } from "../../ingest/spool.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../devserver/sse.js";
@@ -56,6 +57,13 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     limits: opts.limits,
     bootstrap: opts.bootstrap,
   };
+  const left = await sweepSpool(opts.spoolDir);
+  if (left.length > 0) app.log.warn({ files: left.length }, "removed the spool files of stopped processes");
+  // A request cut off at shutdown may not reach its own clean-up before the process exits; closing does it.
+  const jobs = new Set<IngestJob>();
+  app.addHook("onClose", async () => {
+    await Promise.all([...jobs].map((job) => job.dispose()));
+  });
 
   app.post("/ingest", { bodyLimit: opts.bodyLimit }, async (request, reply) => {
     const declared = Number(request.headers["content-length"]);
@@ -81,6 +89,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     const sse = wantsEvents ? openSse(reply, opts.heartbeatMs ?? 15_000) : undefined;
     const onProgress = sse ? (p: IngestProgress) => sse.send("progress", JSON.stringify(p)) : undefined;
     const job = new IngestJob(settings, { signal: controller.signal, onProgress });
+    jobs.add(job);
     try {
       const names = request.isMultipart()
         ? await readParts(request, job, query, opts.bodyLimit)
@@ -102,6 +111,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     } finally {
       opts.shutdownSignal?.removeEventListener("abort", stopOnShutdown);
       await job.dispose();
+      jobs.delete(job);
       sse?.end();
     }
     return reply;
