@@ -26,11 +26,12 @@ export class ItemReader {
       throw this.signal?.aborted ? new AppError("CANCELLED", "ingest cancelled", { cause }) : cause;
     });
     try {
-      const bytes = await this.bytes(path, ref);
+      const bytes = await this.bytes(path, ref, item);
       try {
         return parseItem(bytes, "utf8", { file: path, item, offset: ref.offset }, ref.nonFinite).value;
       } catch (cause) {
-        throw new AppError("INTERNAL", `${path} changed while it was being ingested (${item})`, { cause });
+        // The path stays in the cause, for the log: a spool path is no business of the client's.
+        throw new AppError("INTERNAL", `the file of ${item} changed while it was being ingested`, { cause });
       }
     } finally {
       this.memory.give(ref.length);
@@ -43,13 +44,13 @@ export class ItemReader {
     await Promise.all(handles.map((h) => h.close()));
   }
 
-  private async bytes(path: string, ref: ItemRef): Promise<Buffer> {
+  private async bytes(path: string, ref: ItemRef, item: string): Promise<Buffer> {
     const handle = await this.handle(path);
     const buffer = Buffer.allocUnsafe(ref.length);
     let done = 0;
     while (done < ref.length) {
       const { bytesRead } = await handle.read(buffer, done, ref.length - done, ref.offset + done);
-      if (bytesRead === 0) throw new AppError("INTERNAL", `${path} is shorter than when it was validated`);
+      if (bytesRead === 0) throw new AppError("INTERNAL", `the file of ${item} is shorter than when it was validated`, { cause: path });
       done += bytesRead;
     }
     return buffer;

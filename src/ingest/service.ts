@@ -3,6 +3,7 @@
 // the job has passed validation, so a bad file leaves the store untouched.
 import { createReadStream } from "node:fs";
 import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
+import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { AppError } from "../errors.js";
@@ -100,17 +101,20 @@ export class IngestJob {
     private readonly control: IngestControl = {},
   ) {}
 
-  /** A file on disk (plain or gzip): validated in place, or decompressed to the spool as it is read. */
-  async addFile(path: string, name = path): Promise<void> {
+  /**
+   * A file on disk (plain or gzip): validated in place, or decompressed to the spool as it is read. Messages name
+   * it by its path, what is stored by `label`.
+   */
+  async addFile(path: string, label = basename(path)): Promise<void> {
     const size = (await stat(path)).size;
     const gzip = await startsWithGzipMagic(path);
     const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
-    if (gzip) return this.addStream(name, stream);
-    this.keep(await this.validate(name, path, stream, size));
+    if (gzip) return this.addStream(path, stream, label);
+    this.keep(await this.validate({ name: path, label }, path, stream, size));
   }
 
   /** An upload or any stream (plain or gzip): spooled to disk while it is validated. */
-  async addStream(name: string, stream: AsyncIterable<Buffer>): Promise<void> {
+  async addStream(name: string, stream: AsyncIterable<Buffer>, label = basename(name)): Promise<void> {
     await mkdir(this.settings.spoolDir, { recursive: true });
     const path = spoolPath(this.settings.spoolDir);
     this.spooled.push(path);
@@ -119,7 +123,7 @@ export class IngestJob {
       // Disposed while the file was being opened (the server is closing): nothing may stay behind.
       if (this.disposed) throw new AppError("CANCELLED", "ingest cancelled");
       const chunks = limitBytes(gunzipIfNeeded(stream, name), this.settings.limits.maxFileBytes, name);
-      this.keep(await this.validate(name, path, this.spoolTo(spool, chunks, name), null));
+      this.keep(await this.validate({ name, label }, path, this.spoolTo(spool, chunks, name), null));
     } finally {
       await spool.close();
       if (this.disposed) await rm(path, { force: true });
@@ -138,7 +142,7 @@ export class IngestJob {
     const summaries = runs.map((run) => summarizeRun(run, bootstrap));
     summaries.forEach(({ metrics }, i) => {
       if (metrics.tasks > 0 && metrics.tasks < FEW_TASKS) {
-        warnings.push(`${runs[i].label}: ${metrics.tasks} task(s): bootstrap intervals over so few tasks are too narrow`);
+        warnings.push(`${runs[i].name}: ${metrics.tasks} task(s): bootstrap intervals over so few tasks are too narrow`);
       }
     });
     checkAborted(this.control.signal);
@@ -185,7 +189,7 @@ export class IngestJob {
         const url = await experiment.url();
         experiments.push({
           name: experiment.name,
-          file: run.label,
+          file: run.name,
           format: run.header.format,
           dataset: datasetNames[i],
           domain: run.header.domain,
@@ -238,9 +242,15 @@ export class IngestJob {
     }
   }
 
-  private async validate(name: string, path: string, chunks: AsyncIterable<Buffer>, size: number | null) {
+  private async validate(
+    { name, label }: { name: string; label: string },
+    path: string,
+    chunks: AsyncIterable<Buffer>,
+    size: number | null,
+  ) {
     return validateChunks(chunks, {
       name,
+      label,
       path,
       maxItemBytes: this.settings.limits.maxItemBytes,
       memory: this.settings.limits.memory,
@@ -271,7 +281,7 @@ export async function ingestFiles(
 ): Promise<IngestReport> {
   const job = new IngestJob(settings, request);
   try {
-    for (const file of await expandPaths(paths)) await job.addFile(file);
+    for (const file of await expandPaths(paths)) await job.addFile(file.path, file.label);
     return await job.commit(request);
   } finally {
     await job.dispose();
@@ -292,7 +302,7 @@ function experimentNames(runs: Run[], given: string[], warnings: string[]): stri
     let name = base;
     if (taken.has(name)) name = `${base}-${run.header.domain}`;
     for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
-    if (name !== base) warnings.push(`${run.label}: experiment "${base}" is taken in this request; named "${name}"`);
+    if (name !== base) warnings.push(`${run.name}: experiment "${base}" is taken in this request; named "${name}"`);
     taken.add(name);
     return name;
   });

@@ -50,7 +50,10 @@ export interface SimulationSummary {
 }
 
 export interface ValidatedFile {
+  /** How messages and the response name the file: as it was given. */
   name: string;
+  /** How stored experiments name it: no path of the machine it came from. */
+  label: string;
   /** Where the write pass reads the bytes: the file itself, or its decompressed / uploaded copy. */
   path: string;
   size: number;
@@ -68,6 +71,7 @@ export interface ValidatedFile {
 
 export interface ValidateOptions {
   name: string;
+  label: string;
   path: string;
   /** The largest single item (task, simulation, header value) accepted; the header values together too. */
   maxItemBytes: number;
@@ -177,6 +181,7 @@ class FileValidator {
     }
     return {
       name: this.options.name,
+      label: this.options.label,
       path: this.options.path,
       size,
       kind,
