@@ -89,11 +89,15 @@ afterAll(async () => {
 });
 
 describe("gzip bombs on POST /admin/ingest", () => {
-  it("six 1.5 MB bombs at once: each refused naming its limit, nothing stored, memory bounded, the service healthy", async () => {
+  it("six 1.5 MB bombs at once, three times: each refused naming its limit, nothing stored, memory bounded, the service healthy", async () => {
     const bombs = await Promise.all(PREFIXES.map(bomb));
     for (const b of bombs) expect(b.length).toBeLessThan(1.6 * MiB);
 
-    const answers = await Promise.all(bombs.map((b) => post(port, "/admin/ingest", b, "application/gzip")));
+    // Three rounds: what one round took is given back and serves the next, it does not pile up.
+    const answers: Answer[] = [];
+    for (let round = 0; round < 3; round++) {
+      answers.push(...(await Promise.all(bombs.map((b) => post(port, "/admin/ingest", b, "application/gzip")))));
+    }
     for (const answer of answers) {
       const message = answer.body.error?.message ?? "";
       if (answer.status === 413) {
@@ -109,7 +113,8 @@ describe("gzip bombs on POST /admin/ingest", () => {
     expect(answers.some((a) => a.status === 413)).toBe(true);
 
     const memory = memoryOf(svc.child.pid!);
-    // The idle service holds about 175 MB; before these limits the six bombs took it past 1.5 GB.
+    // The idle service holds about 175 MB, about 300 MB after the bombs; before these limits one round took it past
+    // 1.7 GB, and kept it there.
     expect(memory.peak).toBeLessThan(512 * MiB);
     expect(memory.rss).toBeLessThan(400 * MiB);
 
