@@ -6,6 +6,8 @@
 // Prints one JSON line: wall milliseconds of the work (process start-up excluded), peak RSS, details.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadConfig } from "../src/config.js";
+import { ingestLimits } from "../src/ingest/limits.js";
 import { ingestFiles, type IngestProgress } from "../src/ingest/service.js";
 import type { Recorder } from "../src/recorder/types.js";
 
@@ -26,7 +28,7 @@ async function measure(): Promise<Record<string, unknown>> {
   const start = performance.now();
   const report = await ingestFiles(
     [file],
-    { recorder, project: "bench", spoolDir: join(dataDir, "spool"), maxFileBytes: 8 * 1024 ** 3 },
+    { recorder, project: "bench", spoolDir: join(dataDir, "spool"), limits: ingestLimits(loadConfig({})) },
     {
       onProgress: (p: IngestProgress) => {
         if (p.phase === "write") writeStarted ??= performance.now();

@@ -71,6 +71,11 @@ export const configSchema = z.object({
 
   DATA_DIR: z.string().min(1).default("./.data"),
   INGEST_BODY_LIMIT: int(1).default(1024 * 1024 * 1024),
+  // Decompressed bytes: one task or simulation (the largest real one is about 135 KiB), what all ingests parse at
+  // once (memory use is a few times this), and what they spool to disk together.
+  INGEST_MAX_ITEM_BYTES: int(1024).default(16 * 1024 * 1024),
+  INGEST_MEMORY_BUDGET: int(1024).default(64 * 1024 * 1024),
+  INGEST_SPOOL_LIMIT: int(1024).default(8 * 1024 * 1024 * 1024),
   ADMIN_TOKEN: optionalString,
   // Host names the operator routes answer to besides loopback ones (DNS rebinding guard); `*` for any.
   PUBLIC_HOSTNAMES: optionalString.pipe(hostnameList),
@@ -113,6 +118,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = parsed.data;
   if (config.NODE_ENV === "production" && config.SANDBOX_MODE === "unsafe-host") {
     throw new ConfigError("Invalid configuration:\n  SANDBOX_MODE: unsafe-host is refused when NODE_ENV=production");
+  }
+  if (config.INGEST_MEMORY_BUDGET < config.INGEST_MAX_ITEM_BYTES) {
+    throw new ConfigError("Invalid configuration:\n  INGEST_MEMORY_BUDGET: must be at least INGEST_MAX_ITEM_BYTES");
   }
   return config;
 }

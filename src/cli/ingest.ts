@@ -5,7 +5,9 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { ConfigError, loadConfig } from "../config.js";
 import { isAppError, messageOf } from "../errors.js";
+import { ingestLimits } from "../ingest/limits.js";
 import { ingestFiles, type IngestProgress } from "../ingest/service.js";
+import { sweepSpool } from "../ingest/spool.js";
 import { createLogger } from "../logger.js";
 import { createRecorder } from "../recorder/index.js";
 import { progressLine, reportTable } from "./ingestTable.js";
@@ -46,6 +48,8 @@ async function main(): Promise<number> {
   // Logs go to stderr: stdout is the table.
   const logger = createLogger(config, pino.destination(2));
   const recorder = createRecorder(config, logger);
+  const spoolDir = join(config.DATA_DIR, "ingest-spool");
+  await sweepSpool(spoolDir);
   const progress = new ProgressLine();
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
@@ -55,8 +59,8 @@ async function main(): Promise<number> {
       {
         recorder,
         project: config.BRAINTRUST_PROJECT,
-        spoolDir: join(config.DATA_DIR, "ingest-spool"),
-        maxFileBytes: config.INGEST_BODY_LIMIT * 8,
+        spoolDir,
+        limits: ingestLimits(config),
       },
       {
         experiments: args.values.experiment,

@@ -2,6 +2,7 @@
 // item is in memory at a time and the file is never scanned twice.
 import { open, type FileHandle } from "node:fs/promises";
 import { AppError } from "../errors.js";
+import type { ByteBudget } from "./budget.js";
 import { parseItem } from "./parseItem.js";
 import type { ItemRef } from "./validate.js";
 
@@ -10,16 +11,31 @@ const OPEN_FILES = 4;
 export class ItemReader {
   private readonly handles = new Map<string, FileHandle>();
 
+  /**
+   * Reading takes the item's bytes from `memory`, which the other ingests share: it waits its turn rather than
+   * fail (the writing has begun), and holds nothing while it waits.
+   */
+  constructor(
+    private readonly memory: ByteBudget,
+    private readonly signal?: AbortSignal,
+  ) {}
+
   /** The item at `ref` of `path`, parsed (secrets still in: the writer redacts what it stores). */
   async read(path: string, ref: ItemRef, item: string): Promise<unknown> {
-    const bytes = await this.bytes(path, ref);
-    let parsed;
+    await this.memory.take(ref.length, this.signal).catch((cause) => {
+      throw this.signal?.aborted ? new AppError("CANCELLED", "ingest cancelled", { cause }) : cause;
+    });
     try {
-      parsed = parseItem(bytes, "utf8", { file: path, item, offset: ref.offset }, ref.nonFinite);
-    } catch (cause) {
-      throw new AppError("INTERNAL", `${path} changed while it was being ingested (${item})`, { cause });
+      const bytes = await this.bytes(path, ref, item);
+      try {
+        return parseItem(bytes, "utf8", { file: path, item, offset: ref.offset }, ref.nonFinite).value;
+      } catch (cause) {
+        // The path stays in the cause, for the log: a spool path is no business of the client's.
+        throw new AppError("INTERNAL", `the file of ${item} changed while it was being ingested`, { cause });
+      }
+    } finally {
+      this.memory.give(ref.length);
     }
-    return parsed.value;
   }
 
   async close(): Promise<void> {
@@ -28,13 +44,13 @@ export class ItemReader {
     await Promise.all(handles.map((h) => h.close()));
   }
 
-  private async bytes(path: string, ref: ItemRef): Promise<Buffer> {
+  private async bytes(path: string, ref: ItemRef, item: string): Promise<Buffer> {
     const handle = await this.handle(path);
     const buffer = Buffer.allocUnsafe(ref.length);
     let done = 0;
     while (done < ref.length) {
       const { bytesRead } = await handle.read(buffer, done, ref.length - done, ref.offset + done);
-      if (bytesRead === 0) throw new AppError("INTERNAL", `${path} is shorter than when it was validated`);
+      if (bytesRead === 0) throw new AppError("INTERNAL", `the file of ${item} is shorter than when it was validated`, { cause: path });
       done += bytesRead;
     }
     return buffer;

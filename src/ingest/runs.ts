@@ -34,7 +34,9 @@ export interface RunSimulation extends SimulationSummary {
 }
 
 export interface Run {
-  /** The file (or directory) the run came from, for messages and default names. */
+  /** The file the run came from, as given: for messages and the response. */
+  name: string;
+  /** The same without the path of the machine it came from: for what is stored, and default names. */
   label: string;
   header: RunHeader;
   tasks: RunTask[];
@@ -118,7 +120,7 @@ function buildRun(file: ValidatedFile, parts: ValidatedFile[]): Run {
   }
   if (simulations.length === 0) warnings.push(`${file.name}: no simulations (an aborted run?)`);
   if (header.domain === "unknown") warnings.push(`${file.name}: the file names no domain`);
-  return { label: file.name, header, tasks, simulations, warnings };
+  return { name: file.name, label: file.label, header, tasks, simulations, warnings };
 }
 
 const LONG_PROMPTS: [string, string][] = [

@@ -14,6 +14,19 @@ export class JsonScanError extends Error {
   }
 }
 
+/** A value over ScannerOptions.maxValueBytes. */
+export class ValueTooLargeError extends JsonScanError {
+  override name = "ValueTooLargeError";
+  constructor(
+    /** The value, as messages name it: `simulations[3]`, `"info"`, `element [0]`. */
+    readonly value: string,
+    readonly limit: number,
+    offset: number,
+  ) {
+    super(`${value} is larger than ${limit} bytes`, offset);
+  }
+}
+
 export interface ScannedValue {
   /** The top-level key the value sits under; null for the elements of a top-level array. */
   key: string | null;
@@ -29,6 +42,11 @@ export interface ScannerOptions {
   streamedKeys: ReadonlySet<string>;
   /** A value larger than this is refused (memory stays bounded by it). */
   maxValueBytes: number;
+  /**
+   * Told before the scanner keeps more bytes of a value (it may throw to refuse them), and when it lets them go:
+   * once the value was handed to onValue, or when close() abandons it half-read.
+   */
+  holding?: { take(bytes: number): void; give(bytes: number): void };
   onValue: (value: ScannedValue) => void;
   /** Called with each top-level key as it is read (so that an empty streamed array is still seen). */
   onKey?: (key: string) => void;
@@ -117,6 +135,7 @@ export class JsonScanner {
   private captureOffset = 0;
   private captureParts: Buffer[] = [];
   private captureBytes = 0;
+  private held = 0;
   private returnState = State.AfterValue;
   private stack = new Uint8Array(64);
   private depth = 0;
@@ -254,6 +273,12 @@ export class JsonScanner {
     this.fail(`unexpected end of input${where}: the file is truncated`, 0);
   }
 
+  /** Lets go of a value left half-read (the input stopped midway); nothing may be pushed after this. */
+  close(): void {
+    this.captureParts = [];
+    this.letGo();
+  }
+
   /** Bytes consumed so far. */
   get position(): number {
     return this.base;
@@ -327,19 +352,28 @@ export class JsonScanner {
     const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, this.captureBytes);
     this.captureParts = [];
     this.state = this.returnState;
-    this.options.onValue({ key: this.captureKey, index: this.captureIndex, offset: this.captureOffset, bytes });
+    try {
+      this.options.onValue({ key: this.captureKey, index: this.captureIndex, offset: this.captureOffset, bytes });
+    } finally {
+      this.letGo();
+    }
     return end;
   }
 
   private addCapturePart(part: Buffer): void {
     this.captureBytes += part.length;
     if (this.captureBytes > this.options.maxValueBytes) {
-      throw new JsonScanError(
-        `${this.describe(this.captureKey, this.captureIndex)} is larger than ${this.options.maxValueBytes} bytes`,
-        this.captureOffset,
-      );
+      throw new ValueTooLargeError(this.describe(this.captureKey, this.captureIndex), this.options.maxValueBytes, this.captureOffset);
     }
+    this.options.holding?.take(part.length);
+    this.held += part.length;
     this.captureParts.push(part);
+  }
+
+  private letGo(): void {
+    if (this.held === 0) return;
+    this.options.holding?.give(this.held);
+    this.held = 0;
   }
 
   /** The hot loop: brackets and strings of a nested value. Returns one past its end, or -1 at the chunk's end. */

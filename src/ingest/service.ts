@@ -1,21 +1,22 @@
 // Ingest as a job: files are added one by one (each validated as it streams in, uploads spooled to disk), then
 // committed: metrics computed, then dataset rows and experiments written. Nothing is written before every file of
 // the job has passed validation, so a bad file leaves the store untouched.
-import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
-import { join } from "node:path";
+import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { AppError } from "../errors.js";
 import type { BootstrapOptions } from "../metrics/bootstrap.js";
 import type { Recorder } from "../recorder/types.js";
 import { ItemReader } from "./itemReader.js";
+import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./limits.js";
 import { defaultDatasetName, defaultExperimentName } from "./naming.js";
 import { expandPaths } from "./paths.js";
 import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./report.js";
 import { redactText } from "./redact.js";
 import { groupRuns, type Run } from "./runs.js";
+import { spoolPath } from "./spool.js";
 import { validateChunks, type ValidatedFile } from "./validate.js";
 import { writeDataset, writeExperiment, type WriteContext } from "./write.js";
 
@@ -25,10 +26,8 @@ export interface IngestSettings {
   project: string;
   /** Where uploads and decompressed files are kept between the two passes. */
   spoolDir: string;
-  /** The largest (decompressed) file accepted. */
-  maxFileBytes: number;
-  /** The largest single task or simulation accepted; memory use is bounded by it. */
-  maxItemBytes?: number;
+  /** Sizes and the budgets this job shares with the other ingests of the process. */
+  limits: IngestLimits;
   bootstrap?: BootstrapOptions;
 }
 
@@ -81,7 +80,6 @@ export interface IngestReport {
   warnings: string[];
 }
 
-const DEFAULT_MAX_ITEM_BYTES = 256 * 1024 * 1024;
 /** Below this many tasks a percentile bootstrap under-covers (see sql-scoring-and-pass-k.md §4.4). */
 const FEW_TASKS = 20;
 const PROGRESS_INTERVAL_MS = 100;
@@ -90,6 +88,11 @@ const GZIP_CHUNK = 1024 * 1024;
 export class IngestJob {
   private readonly files: ValidatedFile[] = [];
   private readonly spooled: string[] = [];
+  private disposed = false;
+  /** What this job holds of the shared spool budget. */
+  private spoolBytes = 0;
+  /** What the header values of its files hold, kept until the job is written. */
+  private headerBytes = 0;
   private lastProgress = 0;
   private lastStep = "";
 
@@ -98,26 +101,32 @@ export class IngestJob {
     private readonly control: IngestControl = {},
   ) {}
 
-  /** A file on disk (plain or gzip): validated in place, or decompressed to the spool as it is read. */
-  async addFile(path: string, name = path): Promise<void> {
+  /**
+   * A file on disk (plain or gzip): validated in place, or decompressed to the spool as it is read. Messages name
+   * it by its path, what is stored by `label`.
+   */
+  async addFile(path: string, label = basename(path)): Promise<void> {
     const size = (await stat(path)).size;
     const gzip = await startsWithGzipMagic(path);
     const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
-    if (gzip) return this.addStream(name, stream);
-    this.files.push(await this.validate(name, path, stream, size));
+    if (gzip) return this.addStream(path, stream, label);
+    this.keep(await this.validate({ name: path, label }, path, stream, size));
   }
 
   /** An upload or any stream (plain or gzip): spooled to disk while it is validated. */
-  async addStream(name: string, stream: AsyncIterable<Buffer>): Promise<void> {
+  async addStream(name: string, stream: AsyncIterable<Buffer>, label = basename(name)): Promise<void> {
     await mkdir(this.settings.spoolDir, { recursive: true });
-    const path = join(this.settings.spoolDir, `ingest-${randomUUID()}.json`);
+    const path = spoolPath(this.settings.spoolDir);
     this.spooled.push(path);
     const spool = await open(path, "w");
     try {
-      const chunks = spoolTo(spool, limitBytes(gunzipIfNeeded(stream, name), this.settings.maxFileBytes, name));
-      this.files.push(await this.validate(name, path, chunks, null));
+      // Disposed while the file was being opened (the server is closing): nothing may stay behind.
+      if (this.disposed) throw new AppError("CANCELLED", "ingest cancelled");
+      const chunks = limitBytes(gunzipIfNeeded(stream, name), this.settings.limits.maxFileBytes, name);
+      this.keep(await this.validate({ name, label }, path, this.spoolTo(spool, chunks, name), null));
     } finally {
       await spool.close();
+      if (this.disposed) await rm(path, { force: true });
     }
   }
 
@@ -133,12 +142,12 @@ export class IngestJob {
     const summaries = runs.map((run) => summarizeRun(run, bootstrap));
     summaries.forEach(({ metrics }, i) => {
       if (metrics.tasks > 0 && metrics.tasks < FEW_TASKS) {
-        warnings.push(`${runs[i].label}: ${metrics.tasks} task(s): bootstrap intervals over so few tasks are too narrow`);
+        warnings.push(`${runs[i].name}: ${metrics.tasks} task(s): bootstrap intervals over so few tasks are too narrow`);
       }
     });
     checkAborted(this.control.signal);
 
-    const reader = new ItemReader();
+    const reader = new ItemReader(this.settings.limits.memory, this.control.signal);
     try {
       const ctx: WriteContext = { recorder, reader, project, signal: this.control.signal };
       const datasets: DatasetReport[] = [];
@@ -180,7 +189,7 @@ export class IngestJob {
         const url = await experiment.url();
         experiments.push({
           name: experiment.name,
-          file: run.label,
+          file: run.name,
           format: run.header.format,
           dataset: datasetNames[i],
           domain: run.header.domain,
@@ -205,16 +214,46 @@ export class IngestJob {
     }
   }
 
-  /** Deletes the spooled copies. */
+  /** Deletes the spooled copies; the job takes no file after this. */
   async dispose(): Promise<void> {
+    this.disposed = true;
     await Promise.all(this.spooled.splice(0).map((p) => rm(p, { force: true })));
+    this.settings.limits.spool.give(this.spoolBytes);
+    this.spoolBytes = 0;
   }
 
-  private async validate(name: string, path: string, chunks: AsyncIterable<Buffer>, size: number | null) {
+  private keep(file: ValidatedFile): void {
+    this.headerBytes += file.headerBytes;
+    if (this.headerBytes > this.settings.limits.maxItemBytes) throw headersTooLarge(file.name, this.settings.limits.maxItemBytes);
+    this.files.push(file);
+  }
+
+  /** Writes the chunks to the spool as they pass, within this job's share of the spool. */
+  private async *spoolTo(handle: FileHandle, chunks: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+    const { spool } = this.settings.limits;
+    for await (const chunk of chunks) {
+      // Taken after dispose(), the bytes would never be given back.
+      if (this.disposed) throw new AppError("CANCELLED", "ingest cancelled");
+      if (this.spoolBytes + chunk.length > spool.limit) throw spoolTooLarge(name, spool.limit);
+      if (!spool.tryTake(chunk.length)) throw spoolBusy(spool);
+      this.spoolBytes += chunk.length;
+      await handle.writeFile(chunk);
+      yield chunk;
+    }
+  }
+
+  private async validate(
+    { name, label }: { name: string; label: string },
+    path: string,
+    chunks: AsyncIterable<Buffer>,
+    size: number | null,
+  ) {
     return validateChunks(chunks, {
       name,
+      label,
       path,
-      maxValueBytes: this.settings.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES,
+      maxItemBytes: this.settings.limits.maxItemBytes,
+      memory: this.settings.limits.memory,
       signal: this.control.signal,
       onChunk: (bytes, simulations) =>
         this.progress({ phase: "validate", file: name, bytes, total_bytes: size, simulations }, bytes === size),
@@ -242,7 +281,7 @@ export async function ingestFiles(
 ): Promise<IngestReport> {
   const job = new IngestJob(settings, request);
   try {
-    for (const file of await expandPaths(paths)) await job.addFile(file);
+    for (const file of await expandPaths(paths)) await job.addFile(file.path, file.label);
     return await job.commit(request);
   } finally {
     await job.dispose();
@@ -263,7 +302,7 @@ function experimentNames(runs: Run[], given: string[], warnings: string[]): stri
     let name = base;
     if (taken.has(name)) name = `${base}-${run.header.domain}`;
     for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
-    if (name !== base) warnings.push(`${run.label}: experiment "${base}" is taken in this request; named "${name}"`);
+    if (name !== base) warnings.push(`${run.name}: experiment "${base}" is taken in this request; named "${name}"`);
     taken.add(name);
     return name;
   });
@@ -339,13 +378,6 @@ async function* limitBytes(chunks: AsyncIterable<Buffer>, limit: number, name: s
   for await (const chunk of chunks) {
     total += chunk.length;
     if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `${name}: larger than ${limit} bytes`, { details: { file: name } });
-    yield chunk;
-  }
-}
-
-async function* spoolTo(handle: FileHandle, chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  for await (const chunk of chunks) {
-    await handle.writeFile(chunk);
     yield chunk;
   }
 }

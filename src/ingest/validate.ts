@@ -13,8 +13,10 @@ import {
   type FileKind,
   type MessageRecord,
 } from "./formats.js";
+import type { ByteBudget } from "./budget.js";
+import { headersTooLarge, itemTooLarge, memoryBusy } from "./limits.js";
 import { parseItem } from "./parseItem.js";
-import { JsonScanError, JsonScanner, type ScannedValue } from "./scanner.js";
+import { JsonScanError, JsonScanner, ValueTooLargeError, type ScannedValue } from "./scanner.js";
 
 export interface ItemRef {
   offset: number;
@@ -48,13 +50,18 @@ export interface SimulationSummary {
 }
 
 export interface ValidatedFile {
+  /** How messages and the response name the file: as it was given. */
   name: string;
+  /** How stored experiments name it: no path of the machine it came from. */
+  label: string;
   /** Where the write pass reads the bytes: the file itself, or its decompressed / uploaded copy. */
   path: string;
   size: number;
   kind: FileKind;
   /** Top-level values other than tasks and simulations (info, timestamp, …), parsed, not yet redacted. */
   header: Record<string, unknown>;
+  /** The bytes of those values (0 for a directory run's simulation file, whose values become its simulation). */
+  headerBytes: number;
   tasks: TaskEntry[];
   simulations: SimulationSummary[];
   /** tau-bench v1 files name no domain; the policy heading of the first conversation does. */
@@ -64,9 +71,12 @@ export interface ValidatedFile {
 
 export interface ValidateOptions {
   name: string;
+  label: string;
   path: string;
-  /** The largest single item (task, simulation, header value) accepted. */
-  maxValueBytes: number;
+  /** The largest single item (task, simulation, header value) accepted; the header values together too. */
+  maxItemBytes: number;
+  /** Shared with the other ingests: the bytes of the item being parsed are taken from it, refused when it is full. */
+  memory: ByteBudget;
   signal?: AbortSignal;
   /** Called after each chunk with the bytes read and simulations checked so far. */
   onChunk?: (bytes: number, simulations: number) => void;
@@ -76,9 +86,16 @@ const STREAMED_KEYS: ReadonlySet<string> = new Set(["tasks", "simulations"]);
 
 export async function validateChunks(chunks: AsyncIterable<Buffer>, options: ValidateOptions): Promise<ValidatedFile> {
   const validator = new FileValidator(options);
+  const { memory } = options;
   const scanner = new JsonScanner({
     streamedKeys: STREAMED_KEYS,
-    maxValueBytes: options.maxValueBytes,
+    maxValueBytes: options.maxItemBytes,
+    holding: {
+      take: (bytes) => {
+        if (!memory.tryTake(bytes)) throw memoryBusy(memory);
+      },
+      give: (bytes) => memory.give(bytes),
+    },
     onValue: (v) => validator.onValue(v),
     onKey: (k) => validator.keys.add(k),
   });
@@ -90,12 +107,15 @@ export async function validateChunks(chunks: AsyncIterable<Buffer>, options: Val
     }
     scanner.end();
   } catch (error) {
+    if (error instanceof ValueTooLargeError) throw itemTooLarge(options.name, error.value, error.offset, error.limit);
     if (error instanceof JsonScanError) {
       throw new AppError("BAD_REQUEST", `${options.name}: invalid JSON: ${error.message}`, {
         details: { file: options.name, offset: error.offset },
       });
     }
     throw error;
+  } finally {
+    scanner.close();
   }
   return validator.finish(scanner.rootKind, scanner.position);
 }
@@ -103,6 +123,7 @@ export async function validateChunks(chunks: AsyncIterable<Buffer>, options: Val
 class FileValidator {
   readonly keys = new Set<string>();
   readonly header: Record<string, unknown> = {};
+  private headerBytes = 0;
   readonly tasks: TaskEntry[] = [];
   readonly simulations: SimulationSummary[] = [];
   private readonly warnings: string[] = [];
@@ -118,6 +139,9 @@ class FileValidator {
     if (v.key === null) return this.onElement(v);
     const where = v.index < 0 ? v.key : `${v.key}[${v.index}]`;
     if (v.index < 0) {
+      // Kept until the ingest is written, so they count together.
+      this.headerBytes += v.bytes.length;
+      if (this.headerBytes > this.options.maxItemBytes) throw headersTooLarge(this.options.name, this.options.maxItemBytes);
       const parsed = this.parse(v, where, "utf8");
       const value = parsed.value;
       this.headerNonFinite ||= parsed.nonFinite;
@@ -139,9 +163,12 @@ class FileValidator {
     } else {
       kind = objectKind(this.keys);
       if (kind === "tau2-dir-simulation") {
+        // The write pass reads the whole file as the simulation, whitespace included.
+        if (size > this.options.maxItemBytes) throw itemTooLarge(this.options.name, "the simulation", 0, this.options.maxItemBytes);
         const ref = { offset: 0, length: size, nonFinite: this.headerNonFinite };
         this.simulations.push(this.summarize(this.check(simulationSchema, this.header, "the simulation", 0), ref, 0));
         for (const key of Object.keys(this.header)) delete this.header[key];
+        this.headerBytes = 0;
       }
     }
     if (!kind) {
@@ -154,10 +181,12 @@ class FileValidator {
     }
     return {
       name: this.options.name,
+      label: this.options.label,
       path: this.options.path,
       size,
       kind,
       header: this.header,
+      headerBytes: this.headerBytes,
       tasks: this.tasks,
       simulations: this.simulations,
       domainHint: this.domainHint,

@@ -18,6 +18,7 @@ import { devServerRoutes } from "./devserver/routes.js";
 import { rateLimitPlugin } from "./plugins/rateLimit.js";
 import { experimentRoutes } from "./experiments/routes.js";
 import { ingestRoutes } from "./admin/ingestRoutes.js";
+import { ingestLimits } from "../ingest/limits.js";
 import { makeOperatorAuth } from "./auth/operatorAuth.js";
 import { LocalStore } from "../recorder/localStore.js";
 import { LocalRecorder } from "../recorder/local.js";
@@ -69,7 +70,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // pino 10 is ours; Fastify types its logger against the pino it bundles. Same runtime API.
     loggerInstance: logger as unknown as FastifyBaseLogger,
     requestIdHeader: "x-request-id",
-    // A Playground eval may stream for many minutes; Node's default request timeout would cut it.
+    // A long upload may take more than Node's default request timeout. Fastify applies this only to a server it
+    // creates (tests' app.listen); main.ts's early listener sets it on its own server.
     requestTimeout: 0,
     // Small unless a route says otherwise (/eval: EVAL_BODY_LIMIT, /admin/ingest: INGEST_BODY_LIMIT), unknown paths too.
     bodyLimit: 1024 * 1024,
@@ -129,6 +131,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     recorder,
     project: config.BRAINTRUST_PROJECT,
     bodyLimit: config.INGEST_BODY_LIMIT,
+    limits: ingestLimits(config),
     spoolDir: join(config.DATA_DIR, "ingest-spool"),
     authorize: operatorAuth,
     shutdownSignal: app.appState.shutdown.signal,

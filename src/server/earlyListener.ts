@@ -20,6 +20,8 @@ export async function listenEarly(options: {
   port: number;
   host: string;
   extraOrigins: (string | undefined)[];
+  /** Node's defaults unless given (tests shorten them to see them work). */
+  serverOptions?: Pick<http.ServerOptions, "headersTimeout" | "connectionsCheckingInterval">;
 }): Promise<EarlyListener> {
   const isAllowed = makeOriginCheck(options.extraOrigins);
   const waiting: [http.IncomingMessage, http.ServerResponse][] = [];
@@ -45,7 +47,14 @@ export async function listenEarly(options: {
     waiting.push([req, res]);
   };
 
-  const server = http.createServer((req, res) => (live ?? booting)(req, res));
+  // Fastify applies its requestTimeout: 0 only to a server it creates; Node's default (300 s for a whole request)
+  // would cut a long upload, and an ingest's event stream while its upload still arrives. headersTimeout keeps
+  // Node's 60 s, given explicitly: left out, Node derives it from requestTimeout, and 0 would let a client that
+  // never finishes its headers hold its connection for ever.
+  const server = http.createServer(
+    { headersTimeout: 60_000, ...options.serverOptions, requestTimeout: 0 },
+    (req, res) => (live ?? booting)(req, res),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {

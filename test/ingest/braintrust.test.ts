@@ -1,12 +1,15 @@
 // Ingest end to end through the real `braintrust` SDK into the fake Braintrust API; the rows are checked there.
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testConfig } from "../../src/config.js";
+import { ingestLimits } from "../../src/ingest/limits.js";
 import { ingestFiles } from "../../src/ingest/service.js";
 import { BraintrustRecorder } from "../../src/recorder/braintrust.js";
 import { buildApp } from "../../src/server/app.js";
 import { startFakeBraintrust, type FakeBraintrust, type StoredRow } from "../support/fakeBraintrust.js";
-import { tau2Results, tempDir, trials, writeJson } from "./fixtures.js";
+import { tau2Results, tempDir, trials, writeDirRun, writeJson } from "./fixtures.js";
+import { LocalHarness } from "./localStore.js";
 
 let fake: FakeBraintrust;
 let recorder: BraintrustRecorder;
@@ -27,7 +30,7 @@ afterEach(async () => {
   await recorder.close().catch(() => undefined);
 });
 
-const settings = () => ({ recorder, project: "tau-bench", spoolDir: join(dir, "spool"), maxFileBytes: 1 << 30 });
+const settings = () => ({ recorder, project: "tau-bench", spoolDir: join(dir, "spool"), limits: ingestLimits(testConfig()) });
 const parents = (r: StoredRow) => (r.span_parents as string[] | undefined) ?? [];
 
 describe("ingest into Braintrust", () => {
@@ -95,6 +98,40 @@ describe("ingest into Braintrust", () => {
     expect(fake.rows({ dataset_id: fake.datasetByName("Tau Bench Telecom Tasks")!.id })).toHaveLength(2);
   });
 
+  it("names the files by their base names, a directory run by its directory: no path of this machine is sent or stored", async () => {
+    const run = (model: string) => tau2Results({ model, tasks: ["a", "b"], sims: trials({ a: [1, 0], b: [1, 1] }) });
+    const files = [
+      writeJson(join(dir, "runs"), "plain.json", run("m-plain")),
+      writeJson(join(dir, "runs"), "zipped.json.gz", run("m-zipped"), { gzip: true }),
+      writeDirRun(join(dir, "runs", "dir-run"), run("m-dir")),
+    ];
+    const listed = join(dir, "listed");
+    writeJson(listed, "in-a-directory.json", run("m-listed"));
+    const report = await ingestFiles([...files, listed], settings());
+    expect(report.experiments.map((e) => e.name)).toEqual(["m-plain-medium", "m-zipped-medium", "m-dir-medium", "m-listed-medium"]);
+    const stored = ["plain.json", "zipped.json.gz", "dir-run/results.json", "in-a-directory.json"];
+    for (const [i, name] of report.experiments.map((e) => e.name).entries()) {
+      const experiment = fake.experimentByName(name)!;
+      expect(experiment.metadata).toMatchObject({ file: stored[i] });
+      expect(experiment.description).toBe(`tau2 results ${stored[i]} (telecom, m-${["plain", "zipped", "dir", "listed"][i]})`);
+    }
+    expect(JSON.stringify(fake.calls)).not.toContain(dir);
+
+    const local = new LocalHarness();
+    try {
+      await ingestFiles([...files, listed], local.settings);
+      const bytes = (d: string): string =>
+        readdirSync(d)
+          .map((n) => join(d, n))
+          .map((p) => (statSync(p).isDirectory() ? bytes(p) : readFileSync(p).toString("latin1")))
+          .join("");
+      expect(bytes(local.dataDir)).toContain("dir-run/results.json");
+      expect(bytes(local.dataDir)).not.toContain(dir);
+    } finally {
+      await local.close();
+    }
+  });
+
   it("through POST /admin/ingest when the service has a Braintrust key", async () => {
     const app = await buildApp(
       testConfig({ BRAINTRUST_API_KEY: "sk-test", BRAINTRUST_APP_URL: fake.url, BRAINTRUST_ORG_NAME: fake.orgName, DATA_DIR: join(dir, "data") }),
@@ -113,6 +150,20 @@ describe("ingest into Braintrust", () => {
       const experiment = fake.experimentByName("http-run")!;
       expect(fake.projects.get(experiment.project_id)!.name).toBe("via-http");
       expect(fake.rows({ experiment_id: experiment.id }).filter((r) => parents(r).length === 0)).toHaveLength(1);
+      // The spool under DATA_DIR, where the upload waited, is named nowhere.
+      expect(JSON.stringify(fake.calls)).not.toContain(dir);
+
+      // A path the client puts in ?filename= is its own label, answered as given; the experiment keeps the name.
+      const named = await fetch(`http://127.0.0.1:${port}/admin/ingest?experiment=named&filename=${encodeURIComponent("/home/op/runs/run.json")}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
+        body: JSON.stringify(tau2Results({ tasks: ["a"], sims: trials({ a: [1, 1] }) })),
+      });
+      const text = await named.text();
+      expect(JSON.parse(text).experiments[0]).toMatchObject({ name: "named", file: "/home/op/runs/run.json" });
+      expect(text).not.toContain(dir);
+      expect(fake.experimentByName("named")!.metadata).toMatchObject({ file: "run.json" });
+      expect(JSON.stringify(fake.calls)).not.toContain("/home/op");
     } finally {
       await app.close();
     }

@@ -1,6 +1,8 @@
 // A local Recorder on a real SQLite file in a temporary DATA_DIR, and what tests read back from it.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { testConfig } from "../../src/config.js";
+import { ingestLimits } from "../../src/ingest/limits.js";
 import type { IngestSettings } from "../../src/ingest/service.js";
 import { LocalRecorder } from "../../src/recorder/local.js";
 import { LocalStore } from "../../src/recorder/localStore.js";
@@ -31,7 +33,7 @@ export class LocalHarness {
     recorder: this.recorder,
     project: "tests",
     spoolDir: join(this.dir, "spool"),
-    maxFileBytes: 1 << 30,
+    limits: ingestLimits(testConfig()),
   };
 
   datasetRows(name: string): { id: string; input: unknown; expected: unknown; metadata: Record<string, unknown> }[] {

@@ -1,6 +1,7 @@
 // The service as a user starts it (`npm start` runs `tsx src/main.ts`): defaults without any key, a clear stop
 // on bad configuration, and a graceful drain on SIGTERM.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -162,5 +163,51 @@ describe("shutdown during an ingest", () => {
     } finally {
       store.close();
     }
+  });
+
+  it("SIGTERM during a stalled upload: the spool file is gone once the process has exited", async () => {
+    const ingestDir = mkdtempSync(path.join(tmpdir(), "sema4-proc-spool-"));
+    const spool = path.join(ingestDir, "ingest-spool");
+    const port = await freePort();
+    const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: ingestDir, SHUTDOWN_GRACE_MS: "300" });
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, svc);
+    const http = await import("node:http");
+    const body = `[${" ".repeat(2 * 1024 * 1024)}]`;
+    const req = http.request(`http://127.0.0.1:${port}/admin/ingest`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": body.length },
+    });
+    const answered = new Promise<void>((resolve) => {
+      req.on("response", (res) => res.resume().on("end", resolve));
+      req.on("error", () => resolve());
+    });
+    req.write(body.slice(0, body.length / 2));
+    // The upload has reached the spool, then stalls.
+    while (!existsSync(spool) || readdirSync(spool).length === 0) await new Promise((r) => setTimeout(r, 20));
+    svc.child.kill("SIGTERM");
+    expect(await svc.exited).toEqual({ code: 0, signal: null });
+    await answered;
+    expect(readdirSync(spool)).toEqual([]);
+  });
+
+  it("removes at start what a process that is gone left in the spool, and keeps what a live one spools", async () => {
+    const ingestDir = mkdtempSync(path.join(tmpdir(), "sema4-proc-spool-"));
+    const spool = path.join(ingestDir, "ingest-spool");
+    mkdirSync(spool, { recursive: true });
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+    const leftovers = [`ingest-${gone}-0badc0de-0f0e0d0c-0000-4000-8000-000000000001.json`, "ingest-7d1f3a52-9b8e-4c1d-a2f0-5e6b7c8d9e0f.json"];
+    // This test runner is alive: a file named after it is another process's upload in flight.
+    const live = `ingest-${process.pid}-0badc0de-0f0e0d0c-0000-4000-8000-000000000002.json`;
+    for (const name of [...leftovers, live]) writeFileSync(path.join(spool, name), "[1, 2");
+    const port = await freePort();
+    const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: ingestDir });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, svc);
+      expect(readdirSync(spool)).toEqual([live]);
+    } finally {
+      svc.child.kill("SIGTERM");
+    }
+    expect((await svc.exited).code).toBe(0);
+    expect(readdirSync(spool)).toEqual([live]);
   });
 });

@@ -1,5 +1,6 @@
 // Child processes of the real service, for tests of start-up, configuration and shutdown.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 export async function freePort(): Promise<number> {
@@ -44,4 +45,11 @@ export async function waitForHttp(url: string, spawned: Spawned, timeoutMs = 20_
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`service did not answer ${url} in time:\n${spawned.output()}`);
+}
+
+/** Resident memory of a live process, now and at its peak (Linux: /proc/<pid>/status), in bytes. */
+export function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)![1]) * 1024;
+  return { rss: kb("VmRSS"), peak: kb("VmHWM") };
 }

@@ -6,7 +6,9 @@ import multipart from "@fastify/multipart";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError, messageOf } from "../../errors.js";
+import type { IngestLimits } from "../../ingest/limits.js";
 import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/service.js";
+import { sweepSpool } from "../../ingest/spool.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../devserver/sse.js";
@@ -16,8 +18,10 @@ export interface IngestRoutesOptions {
   recorder: Recorder;
   /** The project when the request names none (BRAINTRUST_PROJECT). */
   project: string;
-  /** Bytes accepted per request (INGEST_BODY_LIMIT); a gzip body's decompressed size may be 8 times that. */
+  /** Bytes accepted per request (INGEST_BODY_LIMIT), as sent. */
   bodyLimit: number;
+  /** Decompressed sizes, and the budgets the ingests of this app share. */
+  limits: IngestLimits;
   /** Where uploads wait between the validation and the write pass (DATA_DIR/ingest-spool). */
   spoolDir: string;
   /** Runs before the body is read (operator auth). */
@@ -29,7 +33,6 @@ export interface IngestRoutesOptions {
 }
 
 const STREAMED_TYPES = ["application/json", "application/gzip", "application/x-gzip", "application/octet-stream"];
-const DECOMPRESSED_FACTOR = 8;
 
 const namesSchema = z.object({
   experiment: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
@@ -51,9 +54,16 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     recorder: opts.recorder,
     project: opts.project,
     spoolDir: opts.spoolDir,
-    maxFileBytes: opts.bodyLimit * DECOMPRESSED_FACTOR,
+    limits: opts.limits,
     bootstrap: opts.bootstrap,
   };
+  const left = await sweepSpool(opts.spoolDir);
+  if (left.length > 0) app.log.warn({ files: left.length }, "removed the spool files of stopped processes");
+  // A request cut off at shutdown may not reach its own clean-up before the process exits; closing does it.
+  const jobs = new Set<IngestJob>();
+  app.addHook("onClose", async () => {
+    await Promise.all([...jobs].map((job) => job.dispose()));
+  });
 
   app.post("/ingest", { bodyLimit: opts.bodyLimit }, async (request, reply) => {
     const declared = Number(request.headers["content-length"]);
@@ -79,6 +89,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     const sse = wantsEvents ? openSse(reply, opts.heartbeatMs ?? 15_000) : undefined;
     const onProgress = sse ? (p: IngestProgress) => sse.send("progress", JSON.stringify(p)) : undefined;
     const job = new IngestJob(settings, { signal: controller.signal, onProgress });
+    jobs.add(job);
     try {
       const names = request.isMultipart()
         ? await readParts(request, job, query, opts.bodyLimit)
@@ -100,6 +111,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     } finally {
       opts.shutdownSignal?.removeEventListener("abort", stopOnShutdown);
       await job.dispose();
+      jobs.delete(job);
       sse?.end();
     }
     return reply;
