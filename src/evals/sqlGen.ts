@@ -8,6 +8,7 @@ import { promptParameterDefault, type PromptLike } from "../agent/prompt.js";
 import type { AgentStep } from "../agent/types.js";
 import { SQL_TASKS, taskToCase } from "../data/tasks.js";
 import { AppError, messageOf } from "../errors.js";
+import type { SecretRedactor } from "../lib/secretRedactor.js";
 import type { ReadonlyQueryRunner, SandboxFactory } from "../sandbox/types.js";
 import { createSqlScorers, type SqlGenOutput, type SqlTrial } from "./scorers/sql.js";
 import type { EvaluatorDef, TaskHooks } from "./types.js";
@@ -32,8 +33,8 @@ export interface SqlGenDeps {
   maxConcurrency?: number;
   /** Per agent run. */
   agent?: { maxSteps?: number; timeoutMs?: number };
-  /** Values that must never reach the model or the trace. */
-  secrets?: string[];
+  /** Keeps the service's keys (and the run's token) from the model and the trace. */
+  redactor: SecretRedactor;
 }
 
 export interface SqlGenTrial extends SqlTrial {
@@ -131,7 +132,7 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
     const prompt = p.system_prompt as PromptLike | undefined;
     const access = modelAccess(hooks);
     const client = deps.modelClient(access);
-    const secrets = [...(deps.secrets ?? []), access.apiKey].filter((s): s is string => typeof s === "string");
+    const redactor = deps.redactor.with([access.apiKey, hooks.caller?.token]);
 
     const runTrial = (index: number) =>
       limit(async (): Promise<SqlGenTrial | { thrown: unknown }> => {
@@ -149,7 +150,7 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
             timeoutMs: deps.agent?.timeoutMs,
             prompt,
             signal: hooks.signal,
-            secrets,
+            redactor,
             onStep: (step) =>
               hooks.reportProgress({
                 format: "code",

@@ -8,8 +8,10 @@ import type { Config } from "../config.js";
 import { setupDb } from "../data/seed.js";
 import { SQL_TASKS, type SqlTask } from "../data/tasks.js";
 import { AppError } from "../errors.js";
+import type { SecretRedactor } from "../lib/secretRedactor.js";
 import type { Logger } from "../logger.js";
 import type { Recorder } from "../recorder/types.js";
+import { serviceRedactor } from "../redaction.js";
 import { createSandboxFactory } from "../sandbox/index.js";
 import type { SandboxFactory } from "../sandbox/types.js";
 import { createSqlScorers } from "./scorers/sql.js";
@@ -23,8 +25,8 @@ export interface SqlRuntime {
   modelClient: (access: ModelAccess) => ModelClient;
   defaults: { model: string; maxSteps: number; timeoutMs: number };
   concurrency: number;
-  /** The service's keys: never shown to the model or written to a trace. */
-  secrets: string[];
+  /** Keeps the service's keys from the model, the traces and the callers. */
+  redactor: SecretRedactor;
 }
 
 /** Builds the database if needed and takes the given sandbox factory, or starts one (the caller closes it). */
@@ -33,14 +35,15 @@ export async function createSqlRuntime(
   logger: Logger,
   sandboxFactory?: SandboxFactory,
 ): Promise<SqlRuntime> {
+  const redactor = serviceRedactor(config);
   return {
     dbPath: setupDb(config.SEMA4_DB_PATH),
     sandboxFactory: sandboxFactory ?? (await createSandboxFactory(config, logger)),
     modelAccess: serviceModelAccess(config),
-    modelClient: (access) => createModelClient(access),
+    modelClient: (access) => createModelClient(access, { redactor }),
     defaults: { model: config.AGENT_MODEL, maxSteps: config.AGENT_MAX_STEPS, timeoutMs: config.AGENT_TIMEOUT_MS },
     concurrency: config.AGENT_CONCURRENCY,
-    secrets: [config.OPENAI_API_KEY, config.BRAINTRUST_API_KEY, config.ADMIN_TOKEN].filter((s): s is string => !!s),
+    redactor,
   };
 }
 
@@ -55,7 +58,7 @@ export function sqlGenDeps(runtime: SqlRuntime, data?: SqlGenDeps["data"]): SqlG
     defaults: { model: runtime.defaults.model },
     maxConcurrency: runtime.concurrency,
     agent: { maxSteps: runtime.defaults.maxSteps, timeoutMs: runtime.defaults.timeoutMs },
-    secrets: runtime.secrets,
+    redactor: runtime.redactor,
     data,
   };
 }
@@ -118,7 +121,7 @@ export async function askSqlAgent(
         timeoutMs: runtime.defaults.timeoutMs,
         signal: options.signal,
         onStep: options.onStep,
-        secrets: runtime.secrets,
+        redactor: runtime.redactor,
       },
     );
     if (!task) return { ...result, trace };

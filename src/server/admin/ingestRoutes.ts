@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError, messageOf } from "../../errors.js";
 import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/service.js";
+import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../devserver/sse.js";
@@ -14,6 +15,8 @@ import { renderError, toAppError } from "../errorHandler.js";
 
 export interface IngestRoutesOptions {
   recorder: Recorder;
+  /** For error events: a Braintrust failure must not carry the service's key to the caller. */
+  redactor: SecretRedactor;
   /** The project when the request names none (BRAINTRUST_PROJECT). */
   project: string;
   /** Bytes accepted per request (INGEST_BODY_LIMIT); a gzip body's decompressed size may be 8 times that. */
@@ -96,7 +99,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
       if (!sse) throw error;
       const appError = toAppError(error);
       request.log.info({ code: appError.code, msg: appError.message }, "ingest failed");
-      sse.send("error", JSON.stringify(renderError(appError)));
+      sse.send("error", JSON.stringify(renderError(appError, opts.redactor)));
     } finally {
       opts.shutdownSignal?.removeEventListener("abort", stopOnShutdown);
       await job.dispose();
