@@ -24,8 +24,12 @@ export interface SqlGenDeps {
   runQuery: ReadonlyQueryRunner;
   /** The model-client factory (createModelClient, or one with other retry settings). */
   modelClient: (access: ModelAccess) => ModelClient;
-  /** The service's own model endpoint; without one, a Playground run uses the caller's token. */
+  /**
+   * The service's own model endpoint. It serves runs without a caller (the CLI, `npx braintrust eval`) and Playground
+   * callers of `serviceModelOrgs`; every other caller's run uses the caller's own token on their org's AI proxy.
+   */
   serviceModel?: ModelAccess;
+  serviceModelOrgs?: readonly string[];
   defaults?: { model?: string; maxRetries?: number; trials?: number; k?: number };
   /** Cases when the caller supplies none: by default the built-in twelve tasks. */
   data?: EvaluatorDef["data"];
@@ -115,9 +119,10 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
   const parameters = sqlGenParameters(defaults);
 
   function modelAccess(hooks: TaskHooks): ModelAccess {
-    if (deps.serviceModel) return deps.serviceModel;
-    // A Playground run: the caller's own login reaches the org's models through the AI proxy.
     const caller = hooks.caller;
+    const served = !caller || (caller.orgName !== undefined && (deps.serviceModelOrgs ?? []).includes(caller.orgName));
+    if (deps.serviceModel && served) return deps.serviceModel;
+    // A Playground run: the caller's own login reaches the org's models through the AI proxy.
     if (caller) return { provider: "braintrust-proxy", apiKey: caller.token, proxyUrl: caller.proxyUrl, orgName: caller.orgName };
     throw new AppError("NOT_CONFIGURED", MODEL_NOT_CONFIGURED);
   }

@@ -22,6 +22,8 @@ export interface SqlRuntime {
   sandboxFactory: SandboxFactory;
   /** The service's own model endpoint, if one is configured. */
   modelAccess: ModelAccess | undefined;
+  /** Playground callers of these Braintrust orgs may run on the service's model endpoint (DEV_ORG_NAME, SERVICE_MODEL_ORGS). */
+  serviceModelOrgs: string[];
   modelClient: (access: ModelAccess) => ModelClient;
   defaults: { model: string; maxSteps: number; timeoutMs: number };
   concurrency: number;
@@ -40,6 +42,7 @@ export async function createSqlRuntime(
     dbPath: setupDb(config.SEMA4_DB_PATH),
     sandboxFactory: sandboxFactory ?? (await createSandboxFactory(config, logger)),
     modelAccess: serviceModelAccess(config),
+    serviceModelOrgs: [config.DEV_ORG_NAME, ...(config.SERVICE_MODEL_ORGS ?? [])].filter((o): o is string => !!o),
     modelClient: (access) => createModelClient(access, { redactor }),
     defaults: { model: config.AGENT_MODEL, maxSteps: config.AGENT_MAX_STEPS, timeoutMs: config.AGENT_TIMEOUT_MS },
     concurrency: config.AGENT_CONCURRENCY,
@@ -55,6 +58,7 @@ export function sqlGenDeps(runtime: SqlRuntime, data?: SqlGenDeps["data"]): SqlG
     runQuery: runtime.sandboxFactory.runQuery,
     modelClient: runtime.modelClient,
     serviceModel: runtime.modelAccess,
+    serviceModelOrgs: runtime.serviceModelOrgs,
     defaults: { model: runtime.defaults.model },
     maxConcurrency: runtime.concurrency,
     agent: { maxSteps: runtime.defaults.maxSteps, timeoutMs: runtime.defaults.timeoutMs },
