@@ -23,6 +23,15 @@ const BT_KEY = "bt-service-key-0a1b2c3d4e5f60718293";
 const CALLER = "sk-test";
 const parent = { object_type: "playground_logs", object_id: "0c1b5b2e-6d5e-4c55-9d5a-2b1f3e9a7c11" };
 
+/** A log destination that keeps each line as written. */
+const into = (lines: string[]) =>
+  new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+
 let h: AgentHarness;
 let model: FakeOpenAI;
 beforeAll(async () => {
@@ -54,13 +63,7 @@ describe.each(["local", "braintrust"] as const)("a 401 echoing the service's mod
       LOG_LEVEL: "debug",
       ...(recording === "braintrust" ? { BRAINTRUST_API_KEY: BT_KEY } : {}),
     });
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        log.push(String(chunk));
-        done();
-      },
-    });
-    const logger = createLogger(config, sink);
+    const logger = createLogger(config, into(log));
     recorder = createRecorder(config, logger);
     app = await buildApp(config, { logger, recorder, sandboxFactory: h.sandboxFactory });
     await app.listen({ port: 0, host: "127.0.0.1" });
@@ -140,13 +143,7 @@ describe("a Braintrust refusal echoing the service's Braintrust key", () => {
   beforeAll(async () => {
     bt = await startFakeBraintrust({ tokens: [BT_KEY] });
     const config = testConfig({ BRAINTRUST_APP_URL: bt.url, BRAINTRUST_API_KEY: BT_KEY, SEMA4_DB_PATH: h.dbPath, DATA_DIR: h.config.DATA_DIR, LOG_LEVEL: "debug" });
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        log.push(String(chunk));
-        done();
-      },
-    });
-    app = await buildApp(config, { logger: createLogger(config, sink), sandboxFactory: h.sandboxFactory });
+    app = await buildApp(config, { logger: createLogger(config, into(log)), sandboxFactory: h.sandboxFactory });
     await app.listen({ port: 0, host: "127.0.0.1" });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   });
@@ -170,13 +167,7 @@ describe("a Braintrust refusal echoing the service's Braintrust key", () => {
 describe("the service log", () => {
   it("carries no key of the service in any field of any record, raw or encoded", () => {
     const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const logger = createLogger(testConfig({ LOG_LEVEL: "info", OPENAI_API_KEY: KEY, BRAINTRUST_API_KEY: BT_KEY }), sink);
+    const logger = createLogger(testConfig({ LOG_LEVEL: "info", OPENAI_API_KEY: KEY, BRAINTRUST_API_KEY: BT_KEY }), into(lines));
     const upstream = new Error(`401 Incorrect API key provided: ${encodings.base64!(KEY)}`);
     logger.error({ err: new Error("the model call failed", { cause: upstream }) }, "request failed");
     logger.warn({ url: `https://example.test/?q=${encodings.url!(KEY)}`, nested: { hex: encodings.hex!(BT_KEY) } }, `key ${KEY}`);
