@@ -66,6 +66,8 @@ function formsOf(secret: string): string[] {
   return [rawOrPercent(secret), hex(bytes), ...base64Cores(bytes)];
 }
 
+const MAX_EXTENDED = 32;
+
 const usable = (secrets: Iterable<string | undefined>) =>
   new Set([...secrets].filter((s): s is string => typeof s === "string" && s.length >= MIN_SECRET_LENGTH));
 
@@ -80,12 +82,22 @@ export function createSecretRedactor(secrets: Iterable<string | undefined>, opti
 
   const value = <T>(input: T): T => redactValue(input, text) as T;
 
+  // A run's token is added once per case and per model client: the compiled pattern is kept for the next ones.
+  const extended = new Map<string, SecretRedactor>();
   const redactor: SecretRedactor = {
     text,
     value,
     with(more) {
-      const all = new Set([...known, ...usable(more)]);
-      return all.size === known.size ? redactor : createSecretRedactor(all, options);
+      const added = [...usable(more)].filter((s) => !known.has(s)).sort();
+      if (added.length === 0) return redactor;
+      const key = added.join("\0");
+      let next = extended.get(key);
+      if (!next) {
+        next = createSecretRedactor([...known, ...added], options);
+        if (extended.size >= MAX_EXTENDED) extended.delete(extended.keys().next().value!);
+        extended.set(key, next);
+      }
+      return next;
     },
   };
   return redactor;

@@ -53,6 +53,8 @@ describe("createSecretRedactor", () => {
     expect([findSecret(out, KEY), findSecret(out, TOKEN)]).toEqual([undefined, undefined]);
     expect(redactor.text(TOKEN)).toBe(TOKEN);
     expect(redactor.with([KEY, undefined])).toBe(redactor);
+    // The same extension again is the same redactor, whatever the order it is asked in.
+    expect(redactor.with([KEY, TOKEN])).toBe(both);
   });
 
   it("runs a further pass after the secrets", () => {
