@@ -19,6 +19,7 @@ import { createSqlScorers } from "../src/evals/scorers/sql.js";
 import { createLogger } from "../src/logger.js";
 import { LocalRecorder } from "../src/recorder/local.js";
 import { LocalStore } from "../src/recorder/localStore.js";
+import { serviceRedactor } from "../src/redaction.js";
 import { createSandboxFactory } from "../src/sandbox/index.js";
 import type { Sandbox, SandboxFactory } from "../src/sandbox/types.js";
 import { reply, startFakeOpenAI } from "../test/support/fakeOpenAI.js";
@@ -86,6 +87,8 @@ async function stepOverhead(factory: SandboxFactory, dbPath: string, dir: string
   fake.setHandler(() => (++calls % STEPS === 0 ? reply.tool("submit_sql", { sql: "SELECT COUNT(*) FROM plans", answer: "5" }) : reply.tool("list_dir", {})));
   const recorder = new LocalRecorder(new LocalStore(path.join(dir, "data")));
   const client = createModelClient({ provider: "compatible", baseURL: fake.url });
+  // As in the service: every tool result is redacted of a key (in all its forms) and of credential-shaped strings.
+  const redactor = serviceRedactor({ OPENAI_API_KEY: "sk-bench-0123456789abcdef" });
   const perStep: number[] = [];
   const exchange: number[] = [];
   for (let i = 0; i < RUNS + 3; i++) {
@@ -93,7 +96,7 @@ async function stepOverhead(factory: SandboxFactory, dbPath: string, dir: string
     const span = recorder.logSpan("bench", { name: "sql_agent" });
     const first = fake.completions().length;
     const [wall, result] = await timed(() =>
-      runSqlGenTask({ question: "How many plans?" }, { dbPath, model: "gpt-4o", client, sandboxFactory: metered(factory, spent), runQuery: factory.runQuery, span, maxSteps: STEPS + 1 }),
+      runSqlGenTask({ question: "How many plans?" }, { dbPath, model: "gpt-4o", client, sandboxFactory: metered(factory, spent), runQuery: factory.runQuery, span, maxSteps: STEPS + 1, redactor }),
     );
     span.end();
     if (result.error || result.usage.llm_calls !== STEPS) throw new Error(`unexpected run: ${JSON.stringify(result.error)} ${result.usage.llm_calls}`);

@@ -43,6 +43,8 @@ export const configSchema = z.object({
   BRAINTRUST_PROXY_URL: url.optional(),
   WHITELISTED_ORIGIN: optionalString,
   DEV_ORG_NAME: optionalString,
+  // Besides DEV_ORG_NAME, the orgs whose Playground runs may use the service's own model endpoint and key.
+  SERVICE_MODEL_ORGS: optionalString.transform((v) => v?.split(",").map((o) => o.trim()).filter(Boolean)),
   // The service's own key, used by ingest, the agent and the push commands; without it they record locally.
   BRAINTRUST_API_KEY: optionalString,
   BRAINTRUST_ORG_NAME: optionalString,

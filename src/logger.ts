@@ -1,5 +1,7 @@
 import pino from "pino";
 import type { Config } from "./config.js";
+import { REDACTED } from "./lib/secretRedactor.js";
+import { serviceRedactor, type SecretsConfig } from "./redaction.js";
 
 export type Logger = pino.Logger;
 
@@ -18,12 +20,18 @@ export const REDACT_PATHS = [
   "*.secret",
 ];
 
-export function createLogger(config: Pick<Config, "LOG_LEVEL">, destination?: pino.DestinationStream): Logger {
+/**
+ * The service's logger. Besides the paths above, every line goes through the service's redactor as written, so no
+ * field (an error's message, its cause's, a URL) can carry one of the service's keys, raw or encoded.
+ */
+export function createLogger(config: Pick<Config, "LOG_LEVEL"> & SecretsConfig, destination?: pino.DestinationStream): Logger {
+  const redactor = serviceRedactor(config);
   return pino(
     {
       level: config.LOG_LEVEL,
-      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
       base: { service: "sema4-demo" },
+      hooks: { streamWrite: (line) => redactor.text(line) },
     },
     destination,
   );

@@ -37,11 +37,6 @@ function fencedSql(text: string | null): string | undefined {
   return m?.[1]?.trim() || undefined;
 }
 
-function redactor(secrets: string[] = []): (text: string) => string {
-  const values = secrets.filter((s) => s.length >= 8);
-  return (text) => values.reduce((t, s) => t.split(s).join("[redacted]"), text);
-}
-
 const noUsage = (): AgentUsage => ({
   prompt_tokens: 0,
   completion_tokens: 0,
@@ -133,7 +128,7 @@ class Run {
       });
       return { text };
     } catch (e) {
-      span.log({ error: messageOf(e) });
+      span.log({ error: this.redact(messageOf(e)) });
       throw e;
     } finally {
       span.end();
@@ -230,7 +225,7 @@ export async function runSqlGenTask(task: SqlQuestion, options: AgentOptions): P
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new Finished("time_limit", `no usable query within ${timeoutMs} ms`)), timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
-  const redact = redactor(options.secrets);
+  const redact = options.redactor.text;
   span.log({
     input: { question: task.question, ...(task.id ? { id: task.id } : {}) },
     metadata: { model, max_retries: options.maxRetries ?? DEFAULT_MAX_RETRIES, endpoint: options.client.endpoint },

@@ -8,6 +8,7 @@ import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai"
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import type { Config } from "../config.js";
 import { AppError, messageOf } from "../errors.js";
+import { createSecretRedactor, type SecretRedactor } from "../lib/secretRedactor.js";
 import type { RecorderSpan } from "../recorder/types.js";
 
 export type ModelAccess =
@@ -68,6 +69,8 @@ export interface ModelClientOptions {
   maxRetryDelayMs?: number;
   /** Per HTTP request. */
   requestTimeoutMs?: number;
+  /** The service's redactor, for what an endpoint's errors say; the client adds its own key to it. */
+  redactor?: SecretRedactor;
 }
 
 const RETRYABLE = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
@@ -105,31 +108,41 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function toAppError(error: unknown, baseURL: string, signal?: AbortSignal): AppError {
+/** The messages of what caused an error (a refused connection under "Connection error."), innermost last. */
+function causesOf(error: unknown): string {
+  const messages: string[] = [];
+  for (let c = (error as { cause?: unknown }).cause; c instanceof Error && messages.length < 3; c = c.cause) messages.push(c.message);
+  return messages.length ? ` (${messages.join(": ")})` : "";
+}
+
+/**
+ * A failed model call as our error. An endpoint's message may echo the key it was sent (a 401 of some gateways), so
+ * the message is redacted and the upstream error itself is not kept as the cause: it would reach logs and traces.
+ */
+function modelCallError(error: unknown, baseURL: string, redact: (text: string) => string, signal?: AbortSignal): AppError {
   if (error instanceof AppError) return error;
-  if (signal?.aborted || error instanceof APIUserAbortError) {
-    return new AppError("CANCELLED", "the model call was cancelled", { cause: error });
-  }
+  if (signal?.aborted || error instanceof APIUserAbortError) return new AppError("CANCELLED", "the model call was cancelled");
   if (error instanceof APIConnectionError) {
-    return new AppError("UPSTREAM_FAILED", `could not reach the model endpoint at ${baseURL}: ${error.message}`, { cause: error });
+    return new AppError("UPSTREAM_FAILED", redact(`could not reach the model endpoint at ${baseURL}: ${error.message}${causesOf(error)}`));
   }
   if (error instanceof APIError && error.status === 429) {
     const seconds = Number.parseFloat(error.headers?.get("retry-after") ?? "");
-    return new AppError("RATE_LIMITED", `the model endpoint is rate-limiting requests: ${error.message}`, {
-      cause: error,
+    return new AppError("RATE_LIMITED", redact(`the model endpoint is rate-limiting requests: ${error.message}`), {
       retryAfter: Number.isFinite(seconds) ? Math.ceil(seconds) : undefined,
     });
   }
   if (error instanceof APIError && error.status !== undefined) {
-    return new AppError("UPSTREAM_FAILED", `the model endpoint answered ${error.status}: ${error.message}`, { cause: error });
+    return new AppError("UPSTREAM_FAILED", redact(`the model endpoint answered ${error.status}: ${error.message}`));
   }
-  return new AppError("UPSTREAM_FAILED", `the model call failed: ${messageOf(error)}`, { cause: error });
+  return new AppError("UPSTREAM_FAILED", redact(`the model call failed: ${messageOf(error)}`));
 }
 
 export function createModelClient(access: ModelAccess, options: ModelClientOptions = {}): ModelClient {
   const maxRetries = options.maxRetries ?? 3;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 20_000;
   const baseURL = baseUrlOf(access);
+  // The key this client sends is the one an endpoint would echo; it is redacted even without the service's redactor.
+  const redact = (options.redactor ?? createSecretRedactor([])).with([access.apiKey]);
   const openai = new OpenAI({
     baseURL,
     // A local server often wants no key, but the SDK insists on one.
@@ -149,7 +162,7 @@ export function createModelClient(access: ModelAccess, options: ModelClientOptio
       } catch (error) {
         const delay = retryDelayMs(error, attempt);
         if (delay === undefined || attempt >= maxRetries || delay > maxRetryDelayMs || signal?.aborted) {
-          throw toAppError(error, baseURL, signal);
+          throw modelCallError(error, baseURL, redact.text, signal);
         }
         await sleep(delay, signal);
       }

@@ -1,4 +1,5 @@
 // What the SQL agent takes and gives back. Routes, the CLI and the evaluator all speak these shapes.
+import type { SecretRedactor } from "../lib/secretRedactor.js";
 import type { RecorderSpan } from "../recorder/types.js";
 import type { ReadonlyQueryRunner, SandboxFactory } from "../sandbox/types.js";
 import type { ModelClient } from "./modelClient.js";
@@ -74,8 +75,8 @@ export interface AgentOptions {
   signal?: AbortSignal;
   /** Called as each step finishes (SSE, Playground progress). */
   onStep?: (step: AgentStep) => void;
-  /** Values that must never reach the model, the trace or the caller (keys, tokens). */
-  secrets?: string[];
+  /** Replaces what must never reach the model, the trace or the caller (the service's keys, a caller's token). */
+  redactor: SecretRedactor;
   /** Rows kept in the result (the query itself may return up to the runner's cap). */
   maxResultRows?: number;
 }

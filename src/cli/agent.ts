@@ -98,7 +98,7 @@ async function main(): Promise<number> {
 
   const config = loadConfig();
   // Only warnings on stderr, among the steps; stdout is the answer.
-  const logger = createLogger({ LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
+  const logger = createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
   const recorder = createRecorder(config, logger);
   const runtime = await createSqlRuntime(config, logger);
   const controller = new AbortController();

@@ -18,7 +18,7 @@ async function main(what: string | undefined): Promise<number> {
   }
   const config = loadConfig();
   // Only warnings: stdout says what was written and where.
-  const recorder = createRecorder(config, createLogger({ LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2)));
+  const recorder = createRecorder(config, createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2)));
   const where = (store: string) => (store === "braintrust" ? "Braintrust" : `the local store under ${config.DATA_DIR}`);
   try {
     if (what === "dataset") {

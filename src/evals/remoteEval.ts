@@ -14,6 +14,7 @@ import {
 import { SpanComponentsV4, mergeDicts } from "braintrust/util";
 import { AppError, messageOf } from "../errors.js";
 import { watchFlushErrors } from "../braintrust/flushErrors.js";
+import type { SecretRedactor } from "../lib/secretRedactor.js";
 import { makeRemoteScorer, type PlaygroundScorer } from "./remoteScorer.js";
 import { runEvaluator, type OpenRootSpan, type RunnerListener } from "./runner.js";
 import type { EvalCase, RegisteredEvaluator } from "./types.js";
@@ -69,6 +70,8 @@ export interface RemoteEvalLimits {
   signal: AbortSignal;
   defaultConcurrency: number;
   caseTimeoutMs: number;
+  /** For every error this run reports or records: what Braintrust or a model endpoint said may quote a key. */
+  redactor: SecretRedactor;
 }
 
 const OBJECT_TYPE = { experiment: 1, project_logs: 2, playground_logs: 3 } as const;
@@ -101,12 +104,12 @@ function resolveDataset(state: BraintrustState, data: EvalData): Dataset | undef
 }
 
 /** A Braintrust object the request names (project, dataset, base experiment) that does not exist: the caller's 404. */
-async function named<T>(lookup: Promise<T>): Promise<T> {
+async function named<T>(lookup: Promise<T>, redactor: SecretRedactor): Promise<T> {
   try {
     return await lookup;
   } catch (e) {
     const status = (e as { status?: unknown } | undefined)?.status;
-    if (status === 404 || /\bnot found\b/i.test(messageOf(e))) throw new AppError("NOT_FOUND", messageOf(e), { cause: e });
+    if (status === 404 || /\bnot found\b/i.test(messageOf(e))) throw new AppError("NOT_FOUND", redactor.text(messageOf(e)));
     throw e;
   }
 }
@@ -147,7 +150,7 @@ export async function runRemoteEval(
       ...(baseExperimentName ? { baseExperiment: baseExperimentName } : {}),
       setCurrent: false,
     } as never) as unknown as Experiment;
-    await named(experiment.id);
+    await named(experiment.id, limits.redactor);
     listener.onStart?.(await experiment.summarize({ summarizeScores: false }));
   }
 
@@ -158,14 +161,14 @@ export async function runRemoteEval(
           id: Promise<string>;
           asDataset(): AsyncIterable<EvalCase>;
         });
-  if (baseExperiment) await named(baseExperiment.id);
+  if (baseExperiment) await named(baseExperiment.id, limits.redactor);
   const cases: AsyncIterable<EvalCase> | Iterable<EvalCase> = dataset
     ? (dataset as unknown as AsyncIterable<EvalCase>)
     : baseExperiment
       ? baseExperiment.asDataset()
       : ((data as { data: unknown[] }).data as EvalCase[]);
 
-  const datasetId = dataset ? await named(dataset.id) : undefined;
+  const datasetId = dataset ? await named(dataset.id, limits.redactor) : undefined;
   const originOf = datasetId
     ? async (d: EvalCase) =>
         d.id && d._xact_id
@@ -196,6 +199,7 @@ export async function runRemoteEval(
         defaultConcurrency: limits.defaultConcurrency,
         caseTimeoutMs: limits.caseTimeoutMs,
         signal: limits.signal,
+        redact: limits.redactor.text,
         caller: { id: caller.id, token: caller.token, proxyUrl: proxyBase(state), orgName: caller.orgName },
       },
       listener,
@@ -206,7 +210,7 @@ export async function runRemoteEval(
     await (experiment ? experiment.flush() : flush({ state }));
     if (flushErrors.errors.length > 0) {
       const detail = flushErrors.errors.map(messageOf).join("; ");
-      throw new AppError("UPSTREAM_FAILED", `Braintrust did not accept some of this run's rows: ${detail}`);
+      throw new AppError("UPSTREAM_FAILED", limits.redactor.text(`Braintrust did not accept some of this run's rows: ${detail}`));
     }
   };
   try {

@@ -49,6 +49,8 @@ export interface RunSpec {
   defaultConcurrency: number;
   caseTimeoutMs: number;
   signal: AbortSignal;
+  /** Applied to every error a case reports or records (a task's, a scorer's). */
+  redact: (text: string) => string;
   caller?: TaskHooks["caller"];
 }
 
@@ -62,6 +64,14 @@ const YIELD_EVERY_MS = 4;
 
 class CaseTimeoutError extends Error {
   override name = "CaseTimeoutError";
+}
+
+/** A copy of a thrown value whose message and stack went through `redact`: what a span or a caller may see of it. */
+function redacted(e: unknown, redact: (text: string) => string): Error {
+  const copy = new Error(redact(messageOf(e)));
+  copy.name = e instanceof Error ? e.name : "Error";
+  copy.stack = e instanceof Error && e.stack ? redact(e.stack) : `${copy.name}: ${copy.message}`;
+  return copy;
 }
 
 /** Rejects when the signal aborts, so a task that ignores its signal still lets the case end. */
@@ -147,7 +157,8 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
               if (caseSignal.aborted && !signal.aborted) {
                 throw new CaseTimeoutError(`case timed out after ${spec.caseTimeoutMs} ms`);
               }
-              throw e;
+              // The SDK records what leaves this callback in the task span.
+              throw redacted(e, spec.redact);
             } finally {
               aborted.dispose();
             }
@@ -163,7 +174,12 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
             try {
               const prepared = await rootSpan.traced(
                 async (scoreSpan) => {
-                  const p = prepareScore(await scorer(args), names[i]!);
+                  let p: ReturnType<typeof prepareScore>;
+                  try {
+                    p = prepareScore(await scorer(args), names[i]!);
+                  } catch (e) {
+                    throw redacted(e, spec.redact);
+                  }
                   if (p) scoreSpan.log({ output: p.output, metadata: p.metadata as never, scores: p.scores });
                   return p;
                 },
@@ -192,9 +208,10 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
         totals.scores.add(scores);
         listener.onCaseFinished?.({ ...started, output, scores });
       } catch (e) {
-        logError(rootSpan, e);
+        const error = redacted(e, spec.redact);
+        logError(rootSpan, error);
         totals.failed++;
-        listener.onCaseFinished?.({ ...started, scores, error: messageOf(e) });
+        listener.onCaseFinished?.({ ...started, scores, error: error.message });
       } finally {
         deadline.dispose();
         totals.cases++;

@@ -9,6 +9,7 @@ import type { AgentStep } from "../agent/types.js";
 import { SQL_TASKS, taskToCase } from "../data/tasks.js";
 import { AppError, messageOf } from "../errors.js";
 import { FairScheduler } from "../lib/fairScheduler.js";
+import type { SecretRedactor } from "../lib/secretRedactor.js";
 import type { ReadonlyQueryRunner, SandboxFactory } from "../sandbox/types.js";
 import { createSqlScorers, type SqlGenOutput, type SqlTrial } from "./scorers/sql.js";
 import type { EvaluatorDef, TaskHooks } from "./types.js";
@@ -24,8 +25,12 @@ export interface SqlGenDeps {
   runQuery: ReadonlyQueryRunner;
   /** The model-client factory (createModelClient, or one with other retry settings). */
   modelClient: (access: ModelAccess) => ModelClient;
-  /** The service's own model endpoint; without one, a Playground run uses the caller's token. */
+  /**
+   * The service's own model endpoint. It serves runs without a caller (the CLI, `npx braintrust eval`) and Playground
+   * callers of `serviceModelOrgs`; every other caller's run uses the caller's own token on their org's AI proxy.
+   */
   serviceModel?: ModelAccess;
+  serviceModelOrgs?: readonly string[];
   defaults?: { model?: string; maxRetries?: number; trials?: number; k?: number };
   /** Cases when the caller supplies none: by default the built-in twelve tasks. */
   data?: EvaluatorDef["data"];
@@ -36,8 +41,8 @@ export interface SqlGenDeps {
   maxConcurrency?: number;
   /** Per agent run. */
   agent?: { maxSteps?: number; timeoutMs?: number };
-  /** Values that must never reach the model or the trace. */
-  secrets?: string[];
+  /** Keeps the service's keys (and the run's token) from the model and the trace. */
+  redactor: SecretRedactor;
 }
 
 export interface SqlGenTrial extends SqlTrial {
@@ -102,9 +107,10 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
   const parameters = sqlGenParameters(defaults);
 
   function modelAccess(hooks: TaskHooks): ModelAccess {
-    if (deps.serviceModel) return deps.serviceModel;
-    // A Playground run: the caller's own login reaches the org's models through the AI proxy.
     const caller = hooks.caller;
+    const served = !caller || (caller.orgName !== undefined && (deps.serviceModelOrgs ?? []).includes(caller.orgName));
+    if (deps.serviceModel && served) return deps.serviceModel;
+    // A Playground run: the caller's own login reaches the org's models through the AI proxy.
     if (caller) return { provider: "braintrust-proxy", apiKey: caller.token, proxyUrl: caller.proxyUrl, orgName: caller.orgName };
     throw new AppError("NOT_CONFIGURED", MODEL_NOT_CONFIGURED);
   }
@@ -119,7 +125,7 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
     const prompt = p.system_prompt as PromptLike | undefined;
     const access = modelAccess(hooks);
     const client = deps.modelClient(access);
-    const secrets = [...(deps.secrets ?? []), access.apiKey].filter((s): s is string => typeof s === "string");
+    const redactor = deps.redactor.with([access.apiKey, hooks.caller?.token]);
 
     // Runs without a Playground caller (the CLI, `npx braintrust eval`) share one turn.
     const turn = hooks.caller?.id ?? "operator";
@@ -139,7 +145,7 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
             timeoutMs: deps.agent?.timeoutMs,
             prompt,
             signal: hooks.signal,
-            secrets,
+            redactor,
             onStep: (step) =>
               hooks.reportProgress({
                 format: "code",

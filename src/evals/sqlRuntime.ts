@@ -8,8 +8,10 @@ import type { Config } from "../config.js";
 import { setupDb } from "../data/seed.js";
 import { SQL_TASKS, type SqlTask } from "../data/tasks.js";
 import { AppError } from "../errors.js";
+import type { SecretRedactor } from "../lib/secretRedactor.js";
 import type { Logger } from "../logger.js";
 import type { Recorder } from "../recorder/types.js";
+import { serviceRedactor } from "../redaction.js";
 import { createSandboxFactory } from "../sandbox/index.js";
 import type { SandboxFactory } from "../sandbox/types.js";
 import { createSqlScorers } from "./scorers/sql.js";
@@ -20,11 +22,13 @@ export interface SqlRuntime {
   sandboxFactory: SandboxFactory;
   /** The service's own model endpoint, if one is configured. */
   modelAccess: ModelAccess | undefined;
+  /** Playground callers of these Braintrust orgs may run on the service's model endpoint (DEV_ORG_NAME, SERVICE_MODEL_ORGS). */
+  serviceModelOrgs: string[];
   modelClient: (access: ModelAccess) => ModelClient;
   defaults: { model: string; maxSteps: number; timeoutMs: number };
   concurrency: number;
-  /** The service's keys: never shown to the model or written to a trace. */
-  secrets: string[];
+  /** Keeps the service's keys from the model, the traces and the callers. */
+  redactor: SecretRedactor;
 }
 
 /** Builds the database if needed and takes the given sandbox factory, or starts one (the caller closes it). */
@@ -34,14 +38,16 @@ export async function createSqlRuntime(
   sandboxFactory?: SandboxFactory,
 ): Promise<SqlRuntime> {
   const dbPath = setupDb(config.SEMA4_DB_PATH);
+  const redactor = serviceRedactor(config);
   return {
     dbPath,
     sandboxFactory: sandboxFactory ?? (await createSandboxFactory(config, logger, { probeDbPath: dbPath })),
     modelAccess: serviceModelAccess(config),
-    modelClient: (access) => createModelClient(access),
+    serviceModelOrgs: [config.DEV_ORG_NAME, ...(config.SERVICE_MODEL_ORGS ?? [])].filter((o): o is string => !!o),
+    modelClient: (access) => createModelClient(access, { redactor }),
     defaults: { model: config.AGENT_MODEL, maxSteps: config.AGENT_MAX_STEPS, timeoutMs: config.AGENT_TIMEOUT_MS },
     concurrency: config.AGENT_CONCURRENCY,
-    secrets: [config.OPENAI_API_KEY, config.BRAINTRUST_API_KEY, config.ADMIN_TOKEN].filter((s): s is string => !!s),
+    redactor,
   };
 }
 
@@ -53,10 +59,11 @@ export function sqlGenDeps(runtime: SqlRuntime, data?: SqlGenDeps["data"]): SqlG
     runQuery: runtime.sandboxFactory.runQuery,
     modelClient: runtime.modelClient,
     serviceModel: runtime.modelAccess,
+    serviceModelOrgs: runtime.serviceModelOrgs,
     defaults: { model: runtime.defaults.model },
     maxConcurrency: runtime.concurrency,
     agent: { maxSteps: runtime.defaults.maxSteps, timeoutMs: runtime.defaults.timeoutMs },
-    secrets: runtime.secrets,
+    redactor: runtime.redactor,
     data,
   };
 }
@@ -119,7 +126,7 @@ export async function askSqlAgent(
         timeoutMs: runtime.defaults.timeoutMs,
         signal: options.signal,
         onStep: options.onStep,
-        secrets: runtime.secrets,
+        redactor: runtime.redactor,
       },
     );
     if (!task) return { ...result, trace };

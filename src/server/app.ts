@@ -82,7 +82,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate("appState", { draining: false, shutdown: new AbortController(), logger });
   const sqlRuntime = await createSqlRuntime(config, logger, deps.sandboxFactory);
   if (!deps.sandboxFactory) app.addHook("onClose", async () => sqlRuntime.sandboxFactory.close());
-  registerErrorHandler(app, { production: config.NODE_ENV === "production" });
+  // One redactor for all that leaves: error bodies, SSE error events, each run's reports and records.
+  const { redactor } = sqlRuntime;
+  registerErrorHandler(app, { production: config.NODE_ENV === "production", redactor });
   registerJsonBodyParser(app);
   app.setNotFoundHandler((request) => {
     throw new AppError("NOT_FOUND", `Cannot ${request.method} ${request.url.split("?")[0]}`);
@@ -111,6 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     shutdownSignal: app.appState.shutdown.signal,
     evalsPerMinute: config.RATE_LIMIT_EVAL_PER_MINUTE,
     evalBodyLimit: config.EVAL_BODY_LIMIT,
+    redactor,
   });
 
   const operatorAuth = makeOperatorAuth({
@@ -129,6 +132,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(ingestRoutes, {
     prefix: "/admin",
     recorder,
+    redactor,
     project: config.BRAINTRUST_PROJECT,
     bodyLimit: config.INGEST_BODY_LIMIT,
     limits: ingestLimits(config),

@@ -2,12 +2,18 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import { AppError, isAppError } from "../errors.js";
+import type { SecretRedactor } from "../lib/secretRedactor.js";
 
 interface ErrorBody {
   error: { code?: string; message: string; status: number; details?: unknown } | string;
 }
 
-export function renderError(err: AppError): ErrorBody {
+/** The body of an error response or SSE error event, through the service's redactor like everything that leaves. */
+export function renderError(err: AppError, redactor: SecretRedactor): ErrorBody {
+  return redactor.value(errorBody(err));
+}
+
+function errorBody(err: AppError): ErrorBody {
   if (err.wire === "braintrust-flat") return { error: err.message };
   if (err.wire === "braintrust") {
     // The reference reports a body that fails its schema as {message, errors} and everything else as {message, status}.
@@ -49,7 +55,7 @@ declare module "fastify" {
   }
 }
 
-export function registerErrorHandler(app: FastifyInstance, { production }: { production: boolean }): void {
+export function registerErrorHandler(app: FastifyInstance, { production, redactor }: { production: boolean; redactor: SecretRedactor }): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     let appError = toAppError(err);
     if (!appError.wire && request.routeOptions?.config?.braintrustWire) {
@@ -65,7 +71,7 @@ export function registerErrorHandler(app: FastifyInstance, { production }: { pro
       request.log.info({ code: appError.code, msg: appError.message }, "request rejected");
     }
     if (appError.retryAfter !== undefined) reply.header("retry-after", String(appError.retryAfter));
-    const body = renderError(appError);
+    const body = renderError(appError, redactor);
     // Internal errors never show their cause in production; outside it the message helps a developer.
     if (production && appError.code === "INTERNAL" && typeof body.error === "object") {
       body.error.message = "Internal server error";

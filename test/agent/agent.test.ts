@@ -8,8 +8,10 @@ import { createModelClient } from "../../src/agent/modelClient.js";
 import type { AgentOptions, AgentStep } from "../../src/agent/types.js";
 import { SQL_TASKS } from "../../src/data/tasks.js";
 import { AppError } from "../../src/errors.js";
+import { createSecretRedactor } from "../../src/lib/secretRedactor.js";
 import { sqlExecutionMatch } from "../../src/evals/scorers/sql.js";
 import { reply, startFakeOpenAI, type FakeOpenAI } from "../support/fakeOpenAI.js";
+import { encodings, leaks } from "../support/secretForms.js";
 import {
   firstTask,
   messagesOf,
@@ -46,7 +48,7 @@ function options(extra: Partial<AgentOptions> = {}): AgentOptions {
     sandboxFactory: h.sandboxFactory,
     runQuery: h.sandboxFactory.runQuery,
     span: h.recorder.logSpan("sema4-demo", { name: "sql_agent", type: "task" }),
-    secrets: [API_KEY],
+    redactor: createSecretRedactor([API_KEY]),
     ...extra,
   };
 }
@@ -328,5 +330,31 @@ describe("the agent and escape attempts by the model", () => {
     expect(echoed).toContain("[redacted]");
     expect(echoed).not.toContain(API_KEY);
     expect(JSON.stringify(result.steps)).not.toContain(API_KEY);
+  });
+
+  it("redacts a secret that a tool output prints encoded, also inside a longer base64 stream", async () => {
+    const env = `PATH=/usr/bin\nOPENAI_API_KEY=${API_KEY}\nHOME=/root\n`;
+    // base64(1) wraps at 76 columns; the prefixes put the key at each of the three byte alignments.
+    const wrapped = (text: string) => text.match(/.{1,76}/g)!.join("\n");
+    const printed = [
+      ...Object.values(encodings).map((encode) => encode(API_KEY)),
+      ...["", "X", "XY"].map((prefix) => wrapped(Buffer.from(prefix + env).toString("base64"))),
+      Buffer.from(env).toString("base64url"),
+    ];
+    // The shell joins the two quoted halves, so the command itself carries no whole form of the key.
+    const command = (text: string) => `printf '%s\\n' '${text.slice(0, text.length / 2)}''${text.slice(text.length / 2)}'`;
+    fake.enqueue(
+      reply.tools(...printed.map((text) => ({ name: "bash_exec", arguments: { command: command(text) } }))),
+      reply.tool("submit_sql", { sql: "SELECT 1", answer: "1" }),
+    );
+    const result = await runSqlGenTask({ question: "Echo?" }, options());
+    const outputs = toolResults(fake.completions()[1]!);
+    expect(outputs).toHaveLength(printed.length);
+    for (const [i, output] of outputs.entries()) {
+      expect(output, printed[i]).toMatch(/^exit code: 0\n--- stdout ---\n[\s\S]*\[redacted\]/);
+      expect(leaks(output, [API_KEY]), printed[i]).toEqual([]);
+    }
+    expect(leaks(JSON.stringify(result.steps), [API_KEY])).toEqual([]);
+    expect(leaks(JSON.stringify(h.store.db.prepare("SELECT * FROM spans").all()), [API_KEY])).toEqual([]);
   });
 });

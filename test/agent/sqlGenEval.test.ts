@@ -37,7 +37,8 @@ beforeAll(async () => {
   h = await startAgentHarness();
   fake = await startFakeOpenAI();
   const config = { OPENAI_BASE_URL: fake.url, SEMA4_DB_PATH: h.dbPath, DATA_DIR: h.config.DATA_DIR, BRAINTRUST_API_KEY: "sk-test" };
-  const runtime = await createSqlRuntime({ ...h.config, OPENAI_BASE_URL: fake.url }, createLogger(h.config), h.sandboxFactory);
+  // The callers' org may run on the service's endpoint (the scripted fake); others would use their own AI proxy.
+  const runtime = await createSqlRuntime({ ...h.config, OPENAI_BASE_URL: fake.url, SERVICE_MODEL_ORGS: ["test-org"] }, createLogger(h.config), h.sandboxFactory);
   const registry = new EvaluatorRegistry();
   registry.register("sema4-demo", createSqlGenEvaluator(sqlGenDeps(runtime)));
   svc = await startService({ config, deps: { registry, sandboxFactory: h.sandboxFactory } });

@@ -24,6 +24,8 @@ export interface FakeBraintrustOptions {
   tokens?: string[];
   /** The dataset that exists from the start (`false` for none). */
   seededDataset?: SeededDatasetOptions | false;
+  /** The org's AI proxy as login reports it (`proxy_url`); by default this fake's own URL. */
+  proxyUrl?: string;
   /** The reply of POST /function/invoke; defaults to 1 when output deep-equals expected, else 0. */
   invoke?: (body: InvokeBody) => unknown;
 }
@@ -475,7 +477,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
       if (!token || !tokens.has(token)) throw new HttpError(401, "Invalid API key");
       return {
         org_info: [
-          { id: orgId, name: orgName, api_url: url, proxy_url: url, realtime_url: null, git_metadata: { collect: "none" } },
+          { id: orgId, name: orgName, api_url: url, proxy_url: options.proxyUrl ?? url, realtime_url: null, git_metadata: { collect: "none" } },
         ],
       };
     }

@@ -63,6 +63,17 @@ export const reply = {
   }),
 };
 
+/**
+ * A handler that refuses every key the way OpenAI does (401, `Incorrect API key provided: …`), but echoes the whole
+ * key it received, as some gateways do, optionally encoded (base64, hex, …).
+ */
+export function keyEchoingRejection(encode: (key: string) => string = (key) => key): Handler {
+  return (request) => {
+    const key = String(request.headers.authorization ?? "").replace(/^Bearer /, "");
+    return reply.error(401, `Incorrect API key provided: ${encode(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`);
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function completion(body: any, r: Extract<FakeReply, { content?: unknown }>) {

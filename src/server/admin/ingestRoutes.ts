@@ -9,6 +9,7 @@ import { AppError, messageOf } from "../../errors.js";
 import type { IngestLimits } from "../../ingest/limits.js";
 import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/service.js";
 import { sweepSpool } from "../../ingest/spool.js";
+import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../devserver/sse.js";
@@ -16,6 +17,8 @@ import { renderError, toAppError } from "../errorHandler.js";
 
 export interface IngestRoutesOptions {
   recorder: Recorder;
+  /** For error events: a Braintrust failure must not carry the service's key to the caller. */
+  redactor: SecretRedactor;
   /** The project when the request names none (BRAINTRUST_PROJECT). */
   project: string;
   /** Bytes accepted per request (INGEST_BODY_LIMIT), as sent. */
@@ -107,7 +110,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
       if (!sse) throw error;
       const appError = toAppError(error);
       request.log.info({ code: appError.code, msg: appError.message }, "ingest failed");
-      sse.send("error", JSON.stringify(renderError(appError)));
+      sse.send("error", JSON.stringify(renderError(appError, opts.redactor)));
     } finally {
       opts.shutdownSignal?.removeEventListener("abort", stopOnShutdown);
       await job.dispose();

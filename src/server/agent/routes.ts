@@ -65,7 +65,7 @@ export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, o
         });
         sse.send("result", JSON.stringify(result));
       } catch (e) {
-        sse.send("error", JSON.stringify(renderError(toAppError(e)).error));
+        sse.send("error", JSON.stringify(renderError(toAppError(e), opts.runtime.redactor).error));
       } finally {
         sse.end();
       }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ExperimentSummary } from "braintrust";
 import { AppError, messageOf } from "../../errors.js";
+import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BraintrustSessions } from "../../braintrust/sessions.js";
 import type { EvaluatorRegistry } from "../../evals/registry.js";
 import { serializeParameters, validateParameters } from "../../evals/parameters.js";
@@ -32,6 +33,8 @@ export interface DevServerOptions {
   evalsPerMinute: number;
   /** Largest /eval body in bytes (EVAL_BODY_LIMIT). */
   evalBodyLimit: number;
+  /** The service's redactor; each run adds its caller's token. */
+  redactor: SecretRedactor;
 }
 
 const config = { braintrustWire: true };
@@ -50,13 +53,16 @@ function listBody(registry: EvaluatorRegistry): string {
   return JSON.stringify(defs);
 }
 
-/** The error event: the reference sent `{}` for ordinary errors; this keeps the message (and HTTP details). */
-function errorPayload(e: unknown): Record<string, unknown> {
+/**
+ * The error event: the reference sent `{}` for ordinary errors; this keeps the message (and HTTP details), redacted:
+ * what Braintrust or a model endpoint answered may quote a key.
+ */
+function errorPayload(e: unknown, redactor: SecretRedactor): Record<string, unknown> {
   const http = e as { status?: unknown; text?: unknown; data?: unknown };
-  return {
+  return redactor.value({
     message: messageOf(e),
     ...(typeof http?.status === "number" ? { status: http.status, text: http.text, data: http.data } : {}),
-  };
+  });
 }
 
 export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app, opts) => {
@@ -105,6 +111,7 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
         { retryAfter: 5 },
       );
     }
+    const redactor = opts.redactor.with([caller.token]);
     const evalRequest = {
       entry,
       parameters,
@@ -149,11 +156,12 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
             signal: run.signal,
             defaultConcurrency: opts.defaultConcurrency,
             caseTimeoutMs: opts.caseTimeoutMs,
+            redactor,
           });
           sse.send("summary", JSON.stringify(summary));
         } catch (e) {
           if (!sse.closed) request.log.warn({ err: e }, "eval failed");
-          sse.send("error", JSON.stringify(errorPayload(e)));
+          sse.send("error", JSON.stringify(errorPayload(e, redactor)));
         } finally {
           run.dispose();
         }
@@ -173,11 +181,12 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
           signal: run.signal,
           defaultConcurrency: opts.defaultConcurrency,
           caseTimeoutMs: opts.caseTimeoutMs,
+          redactor,
         });
       } catch (e) {
         if (e instanceof AppError) throw e;
         request.log.warn({ err: e }, "eval failed");
-        return reply.status(500).send({ error: errorPayload(e) });
+        return reply.status(500).send({ error: errorPayload(e, redactor) });
       } finally {
         run.dispose();
       }
