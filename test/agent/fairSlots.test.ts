@@ -50,7 +50,9 @@ const hooks = (callerId: string | undefined, trials: number): TaskHooks => ({
 
 describe("agent slots across callers", () => {
   it("with one slot, a second caller's trial runs right after the first caller's running trial, not after its whole queue", async () => {
-    const runtime = await createSqlRuntime({ ...h.config, OPENAI_BASE_URL: fake.url, AGENT_CONCURRENCY: 1 }, createLogger(h.config), h.sandboxFactory);
+    // The callers' org may run on the service's model endpoint (SERVICE_MODEL_ORGS), the fake that holds each request.
+    const config = { ...h.config, OPENAI_BASE_URL: fake.url, AGENT_CONCURRENCY: 1, SERVICE_MODEL_ORGS: ["test-org"] };
+    const runtime = await createSqlRuntime(config, createLogger(h.config), h.sandboxFactory);
     const evaluator = createSqlGenEvaluator(sqlGenDeps(runtime));
     const first = evaluator.task({ question: "first caller?" }, hooks("org-1:alice", 3)) as Promise<unknown>;
     const order = [(await nextRequest())];
