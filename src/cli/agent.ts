@@ -7,7 +7,8 @@ import type { AgentStep } from "../agent/types.js";
 import { loadConfig } from "../config.js";
 import { SQL_TASKS } from "../data/tasks.js";
 import { isAppError, messageOf } from "../errors.js";
-import { askSqlAgent, createSqlRuntime, type AskResponse } from "../evals/sqlRuntime.js";
+import { askSqlAgent, type AskResponse } from "../agent/ask.js";
+import { createAgentRuntime } from "../agent/runtime.js";
 import { createLogger } from "../logger.js";
 import { createRecorder } from "../recorder/index.js";
 import { LocalStore } from "../recorder/localStore.js";
@@ -100,7 +101,7 @@ async function main(): Promise<number> {
   // Only warnings on stderr, among the steps; stdout is the answer.
   const logger = createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
   const recorder = createRecorder(config, logger);
-  const runtime = await createSqlRuntime(config, logger);
+  const runtime = await createAgentRuntime(config, logger);
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   try {

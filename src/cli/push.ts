@@ -3,7 +3,7 @@
 import pino from "pino";
 import { loadConfig } from "../config.js";
 import { messageOf } from "../errors.js";
-import { pushSqlDataset, pushSystemPrompt } from "../evals/sqlGenPush.js";
+import { pushSqlDataset, pushSystemPrompt } from "../evals/sema4-demo/push.js";
 import { createLogger } from "../logger.js";
 import { createRecorder } from "../recorder/index.js";
 

@@ -11,8 +11,8 @@ import { healthRoutes } from "./health/routes.js";
 import { createLogger, type Logger } from "../logger.js";
 import { BraintrustSessions } from "../braintrust/sessions.js";
 import { detachFromServerCheckout } from "../braintrust/serverContext.js";
-import { EvaluatorRegistry } from "../evals/registry.js";
-import { loadEvalModules } from "../evals/loadModules.js";
+import { EvaluatorRegistry } from "../evals/runtime/registry.js";
+import { loadEvalModules } from "../evals/runtime/loadModules.js";
 import { corsPlugin } from "./devserver/cors.js";
 import { devServerRoutes } from "./devserver/routes.js";
 import { rateLimitPlugin } from "./plugins/rateLimit.js";
@@ -25,8 +25,8 @@ import { LocalRecorder } from "../recorder/local.js";
 import { createRecorder } from "../recorder/index.js";
 import type { Recorder } from "../recorder/types.js";
 import type { SandboxFactory } from "../sandbox/types.js";
-import { createSqlRuntime, sqlGenDeps, type SqlRuntime } from "../evals/sqlRuntime.js";
-import { createSqlGenEvaluator } from "../evals/sqlGen.js";
+import { createAgentRuntime, type AgentRuntime } from "../agent/runtime.js";
+import { createSqlGenEvaluator, sqlGenDeps } from "../evals/sema4-demo/evaluator.js";
 import { agentRoutes } from "./agent/routes.js";
 import { pushRoutes } from "./admin/pushRoutes.js";
 
@@ -42,9 +42,9 @@ export interface AppDeps {
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
 }
 
-async function defaultRegistry(config: Config, sqlRuntime: SqlRuntime): Promise<EvaluatorRegistry> {
+async function defaultRegistry(config: Config, agentRuntime: AgentRuntime): Promise<EvaluatorRegistry> {
   const registry = new EvaluatorRegistry();
-  registry.register("sema4-demo", createSqlGenEvaluator(sqlGenDeps(sqlRuntime)));
+  registry.register("sema4-demo", createSqlGenEvaluator(sqlGenDeps(agentRuntime)));
   const modules = (config.EVAL_MODULES ?? "").split(",").map((m) => m.trim()).filter(Boolean);
   await loadEvalModules(modules, registry);
   return registry;
@@ -80,10 +80,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}),
   });
   app.decorate("appState", { draining: false, shutdown: new AbortController(), logger });
-  const sqlRuntime = await createSqlRuntime(config, logger, deps.sandboxFactory);
-  if (!deps.sandboxFactory) app.addHook("onClose", async () => sqlRuntime.sandboxFactory.close());
+  const agentRuntime = await createAgentRuntime(config, logger, deps.sandboxFactory);
+  if (!deps.sandboxFactory) app.addHook("onClose", async () => agentRuntime.sandboxFactory.close());
   // One redactor for all that leaves: error bodies, SSE error events, each run's reports and records.
-  const { redactor } = sqlRuntime;
+  const { redactor } = agentRuntime;
   registerErrorHandler(app, { production: config.NODE_ENV === "production", redactor });
   registerJsonBodyParser(app);
   app.setNotFoundHandler((request) => {
@@ -92,7 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(corsPlugin, { extraOrigins: [config.BRAINTRUST_APP_URL, config.WHITELISTED_ORIGIN] });
   await app.register(rateLimitPlugin);
 
-  const registry = deps.registry ?? (await defaultRegistry(config, sqlRuntime));
+  const registry = deps.registry ?? (await defaultRegistry(config, agentRuntime));
   app.log.info({ evaluators: registry.list().map((e) => e.name) }, "evaluators loaded");
   const sessions = new BraintrustSessions({
     appUrl: config.BRAINTRUST_APP_URL,
@@ -143,7 +143,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
 
   await app.register(agentRoutes, {
-    runtime: sqlRuntime,
+    runtime: agentRuntime,
     recorder,
     project: config.BRAINTRUST_PROJECT,
     authorize: operatorAuth,
@@ -158,8 +158,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     readiness: () => ({
       evaluators: registry.list().map((e) => e.name),
       recorder: recorder.kind,
-      sandbox: { mode: sqlRuntime.sandboxFactory.mode, reason: sqlRuntime.sandboxFactory.reason },
-      model: sqlRuntime.modelAccess ? "configured" : "none (set OPENAI_API_KEY, OPENAI_BASE_URL or BRAINTRUST_API_KEY)",
+      sandbox: { mode: agentRuntime.sandboxFactory.mode, reason: agentRuntime.sandboxFactory.reason },
+      model: agentRuntime.modelAccess ? "configured" : "none (set OPENAI_API_KEY, OPENAI_BASE_URL or BRAINTRUST_API_KEY)",
     }),
   });
   return app;

@@ -9,7 +9,7 @@ import type { AgentOptions, AgentStep } from "../../src/agent/types.js";
 import { SQL_TASKS } from "../../src/data/tasks.js";
 import { AppError } from "../../src/errors.js";
 import { createSecretRedactor } from "../../src/lib/secretRedactor.js";
-import { sqlExecutionMatch } from "../../src/evals/scorers/sql.js";
+import { sqlExecutionMatch } from "../../src/evals/sema4-demo/scorers/sql.js";
 import { reply, startFakeOpenAI, type FakeOpenAI } from "../support/fakeOpenAI.js";
 import { encodings, leaks } from "../support/secretForms.js";
 import {

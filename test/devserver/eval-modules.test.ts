@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EvaluatorRegistry } from "../../src/evals/registry.js";
-import { loadEvalModules } from "../../src/evals/loadModules.js";
+import { EvaluatorRegistry } from "../../src/evals/runtime/registry.js";
+import { loadEvalModules } from "../../src/evals/runtime/loadModules.js";
 import { postEval, startService, type RunningService } from "../support/service.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "sema4-evalmod-"));

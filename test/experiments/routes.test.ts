@@ -8,7 +8,7 @@ import { testConfig } from "../../src/config.js";
 import { LocalRecorder } from "../../src/recorder/local.js";
 import { LocalStore } from "../../src/recorder/localStore.js";
 import { buildApp } from "../../src/server/app.js";
-import { EvaluatorRegistry } from "../../src/evals/registry.js";
+import { EvaluatorRegistry } from "../../src/evals/runtime/registry.js";
 
 let dataDir: string;
 let app: FastifyInstance;

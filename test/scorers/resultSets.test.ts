@@ -1,7 +1,7 @@
 // The unit tests that pin execution accuracy, from ../shared/reference/sql-scoring-and-pass-k.md §3.3.
 import { describe, expect, it } from "vitest";
-import { compareResultSets, type CompareOptions } from "../../src/evals/scorers/resultSets.js";
-import { hasTopLevelOrderBy } from "../../src/evals/scorers/sqlText.js";
+import { compareResultSets, type CompareOptions } from "../../src/evals/sema4-demo/scorers/resultSets.js";
+import { hasTopLevelOrderBy } from "../../src/evals/sema4-demo/scorers/sqlText.js";
 
 const unordered: CompareOptions = { ordered: false };
 const ordered: CompareOptions = { ordered: true };

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSqlScorers, sqlExecutionMatch, type MatchOptions } from "../../src/evals/scorers/sql.js";
+import { createSqlScorers, sqlExecutionMatch, type MatchOptions } from "../../src/evals/sema4-demo/scorers/sql.js";
 import { createQueryRunner, type QueryRunner } from "../../src/sandbox/sql/queryRunner.js";
 
 let dir: string;

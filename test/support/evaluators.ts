@@ -1,7 +1,7 @@
 // Evaluators used by the protocol tests: the same shapes as the reference captures' eval files.
 import { z } from "zod";
-import { EvaluatorRegistry } from "../../src/evals/registry.js";
-import type { EvaluatorDef, TaskHooks } from "../../src/evals/types.js";
+import { EvaluatorRegistry } from "../../src/evals/runtime/registry.js";
+import type { EvaluatorDef, TaskHooks } from "../../src/evals/runtime/types.js";
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 // POST /admin/push-dataset and /admin/push-prompt: the SQL tasks and the agent's system prompt, upserted through
 // the Recorder (Braintrust, or the local store). Idempotent: a second push reports nothing new or changed.
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import { pushSqlDataset, pushSystemPrompt } from "../../evals/sqlGenPush.js";
+import { pushSqlDataset, pushSystemPrompt } from "../../evals/sema4-demo/push.js";
 import type { Recorder } from "../../recorder/types.js";
 
 export interface PushRoutesOptions {

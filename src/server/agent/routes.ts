@@ -3,14 +3,15 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../errors.js";
-import { askSqlAgent, prepareAsk, type SqlRuntime } from "../../evals/sqlRuntime.js";
+import { askSqlAgent, prepareAsk } from "../../agent/ask.js";
+import type { AgentRuntime } from "../../agent/runtime.js";
 import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../devserver/sse.js";
 import { renderError, toAppError } from "../errorHandler.js";
 import { perMinute } from "../plugins/rateLimit.js";
 
 export interface AgentRoutesOptions {
-  runtime: SqlRuntime;
+  runtime: AgentRuntime;
   recorder: Recorder;
   project: string;
   authorize?: (request: FastifyRequest) => Promise<void>;

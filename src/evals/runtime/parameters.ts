@@ -3,7 +3,7 @@
 import { Prompt, promptDefinitionToPromptData } from "braintrust";
 import { toJSONSchema } from "zod";
 import { zodToJsonSchema as zodV3ToJsonSchema } from "zod-to-json-schema";
-import { AppError, messageOf } from "../errors.js";
+import { AppError, messageOf } from "../../errors.js";
 
 type Json = Record<string, unknown>;
 

@@ -12,9 +12,9 @@ import {
   type ExperimentSummary,
 } from "braintrust";
 import { SpanComponentsV4, mergeDicts } from "braintrust/util";
-import { AppError, messageOf } from "../errors.js";
-import { watchFlushErrors } from "../braintrust/flushErrors.js";
-import type { SecretRedactor } from "../lib/secretRedactor.js";
+import { AppError, messageOf } from "../../errors.js";
+import { watchFlushErrors } from "../../braintrust/flushErrors.js";
+import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import { makeRemoteScorer, type PlaygroundScorer } from "./remoteScorer.js";
 import { runEvaluator, type OpenRootSpan, type RunnerListener } from "./runner.js";
 import type { EvalCase, RegisteredEvaluator } from "./types.js";

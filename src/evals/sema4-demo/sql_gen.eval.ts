@@ -1,19 +1,19 @@
-// `npx braintrust eval src/evals/sql_gen.eval.ts`: the `sema4-demo` evaluator run by the braintrust CLI, as the
+// `npx braintrust eval src/evals/sema4-demo/sql_gen.eval.ts`: the `sema4-demo` evaluator run by the braintrust CLI, as the
 // original project ran it. Settings come from the environment, as for the service (README, Settings).
 //
 // The CLI bundles this file into CommonJS, and two things do not survive that: better-sqlite3's native binding
 // and the sandbox's worker scripts, which it finds beside its own modules. So this file only declares the
-// evaluator (name, parameters, scorer names); the working part (sqlGenStandalone.ts) is loaded through tsx from
+// evaluator (name, parameters, scorer names); the working part (standalone.ts) is loaded through tsx from
 // the checkout, unbundled, when the first case needs it.
 import { Eval } from "braintrust";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { loadConfig } from "../config.js";
-import { createLogger } from "../logger.js";
-import { DEFAULT_AGENT_CONCURRENCY, SQL_GEN_EVAL_NAME, SQL_GEN_SCORES, sqlGenParameters } from "./sqlGen.js";
-import type { EvaluatorDef, ScorerArgs, TaskHooks } from "./types.js";
+import { loadConfig } from "../../config.js";
+import { createLogger } from "../../logger.js";
+import { DEFAULT_AGENT_CONCURRENCY, SQL_GEN_EVAL_NAME, SQL_GEN_SCORES, sqlGenParameters } from "./evaluator.js";
+import type { EvaluatorDef, ScorerArgs, TaskHooks } from "../runtime/types.js";
 
 const config = loadConfig();
 
@@ -36,15 +36,15 @@ function tsxEsmApi(manifest: string): string {
   return pathToFileURL(path.join(path.dirname(tsxManifest), entry)).href;
 }
 
-type Standalone = Awaited<ReturnType<typeof import("./sqlGenStandalone.js").createStandaloneSqlGenEvaluator>>;
+type Standalone = Awaited<ReturnType<typeof import("./standalone.js").createStandaloneSqlGenEvaluator>>;
 
 let loaded: Promise<Standalone> | undefined;
 function load(): Promise<Standalone> {
   loaded ??= (async () => {
     const manifest = path.join(projectRoot(), "package.json");
     const { tsImport } = (await import(tsxEsmApi(manifest))) as typeof import("tsx/esm/api");
-    const standalone = pathToFileURL(path.join(path.dirname(manifest), "src/evals/sqlGenStandalone.ts")).href;
-    const mod = (await tsImport(standalone, pathToFileURL(manifest).href)) as typeof import("./sqlGenStandalone.js");
+    const standalone = pathToFileURL(path.join(path.dirname(manifest), "src/evals/sema4-demo/standalone.ts")).href;
+    const mod = (await tsImport(standalone, pathToFileURL(manifest).href)) as typeof import("./standalone.js");
     return mod.createStandaloneSqlGenEvaluator(config, createLogger(config));
   })();
   return loaded;

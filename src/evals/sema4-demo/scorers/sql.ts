@@ -3,10 +3,10 @@
 // Each query runs through the ReadonlyQueryRunner: a fresh read-only connection per execution, one read-only
 // statement only, killable when it runs away, with a row cap. A gold query that fails makes the item invalid
 // (null), never a model failure.
-import { messageOf } from "../../errors.js";
-import { passAtK, passHatK } from "../../metrics/passk.js";
-import { queryErrorReason, type QueryErrorReason } from "../../sandbox/index.js";
-import type { QueryResult, ReadonlyQueryRunner } from "../../sandbox/types.js";
+import { messageOf } from "../../../errors.js";
+import { passAtK, passHatK } from "../../../metrics/passk.js";
+import { queryErrorReason, type QueryErrorReason } from "../../../sandbox/index.js";
+import type { QueryResult, ReadonlyQueryRunner } from "../../../sandbox/types.js";
 import { compareResultSets, type CompareOptions, type MismatchReason } from "./resultSets.js";
 import { hasTopLevelOrderBy } from "./sqlText.js";
 

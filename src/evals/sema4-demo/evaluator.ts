@@ -1,18 +1,19 @@
 // The `sema4-demo` evaluator: the SQL agent over the `SQL Gen Tasks` cases, `trials` runs per case, scored by
 // execution accuracy and by pass@k / pass^k over those trials. A Braintrust-Evaluator-shaped object, so the same
-// object serves the Playground (/list, /eval) and `npx braintrust eval` (src/evals/sql_gen.eval.ts).
+// object serves the Playground (/list, /eval) and `npx braintrust eval` (src/evals/sema4-demo/sql_gen.eval.ts).
 import { z } from "zod";
-import { DEFAULT_MAX_RETRIES, runSqlGenTask } from "../agent/loop.js";
-import { MODEL_NOT_CONFIGURED, type ModelAccess, type ModelClient } from "../agent/modelClient.js";
-import { promptParameterDefault, type PromptLike } from "../agent/prompt.js";
-import type { AgentStep } from "../agent/types.js";
-import { SQL_TASKS, taskToCase } from "../data/tasks.js";
-import { AppError, messageOf } from "../errors.js";
-import { FairScheduler } from "../lib/fairScheduler.js";
-import type { SecretRedactor } from "../lib/secretRedactor.js";
-import type { ReadonlyQueryRunner, SandboxFactory } from "../sandbox/types.js";
+import { DEFAULT_MAX_RETRIES, runSqlGenTask } from "../../agent/loop.js";
+import type { AgentRuntime } from "../../agent/runtime.js";
+import { MODEL_NOT_CONFIGURED, type ModelAccess, type ModelClient } from "../../agent/modelClient.js";
+import { promptParameterDefault, type PromptLike } from "../../agent/prompt.js";
+import type { AgentStep } from "../../agent/types.js";
+import { SQL_TASKS, taskToCase } from "../../data/tasks.js";
+import { AppError, messageOf } from "../../errors.js";
+import { FairScheduler } from "../../lib/fairScheduler.js";
+import type { SecretRedactor } from "../../lib/secretRedactor.js";
+import type { ReadonlyQueryRunner, SandboxFactory } from "../../sandbox/types.js";
 import { createSqlScorers, type SqlGenOutput, type SqlTrial } from "./scorers/sql.js";
-import type { EvaluatorDef, TaskHooks } from "./types.js";
+import type { EvaluatorDef, TaskHooks } from "../runtime/types.js";
 
 export const SQL_GEN_EVAL_NAME = "sema4-demo";
 /** The evaluator's scores, in the order of its `scores`. */
@@ -197,3 +198,21 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
     maxConcurrency: concurrency,
   };
 }
+
+/** The `sema4-demo` evaluator's dependencies from a runtime. */
+export function sqlGenDeps(runtime: AgentRuntime, data?: SqlGenDeps["data"]): SqlGenDeps {
+  return {
+    dbPath: runtime.dbPath,
+    sandboxFactory: runtime.sandboxFactory,
+    runQuery: runtime.sandboxFactory.runQuery,
+    modelClient: runtime.modelClient,
+    serviceModel: runtime.modelAccess,
+    serviceModelOrgs: runtime.serviceModelOrgs,
+    defaults: { model: runtime.defaults.model },
+    maxConcurrency: runtime.concurrency,
+    agent: { maxSteps: runtime.defaults.maxSteps, timeoutMs: runtime.defaults.timeoutMs },
+    redactor: runtime.redactor,
+    data,
+  };
+}
+

@@ -2,12 +2,12 @@
 // and model client from the environment's settings, and reads its cases from the `SQL Gen Tasks` dataset when
 // Braintrust can be reached, else from the built-in tasks.
 import { initDataset } from "braintrust";
-import type { Config } from "../config.js";
-import { SQL_DATASET_NAME, SQL_TASKS, taskToCase } from "../data/tasks.js";
-import type { Logger } from "../logger.js";
-import { createSqlGenEvaluator } from "./sqlGen.js";
-import { createSqlRuntime, sqlGenDeps } from "./sqlRuntime.js";
-import type { EvalCase, EvaluatorDef } from "./types.js";
+import type { Config } from "../../config.js";
+import { SQL_DATASET_NAME, SQL_TASKS, taskToCase } from "../../data/tasks.js";
+import type { Logger } from "../../logger.js";
+import { createSqlGenEvaluator, sqlGenDeps } from "./evaluator.js";
+import { createAgentRuntime } from "../../agent/runtime.js";
+import type { EvalCase, EvaluatorDef } from "../runtime/types.js";
 
 async function datasetCases(config: Config, logger: Logger): Promise<EvalCase[]> {
   const builtIn = () => SQL_TASKS.map(taskToCase);
@@ -35,7 +35,7 @@ export async function createStandaloneSqlGenEvaluator(
   config: Config,
   logger: Logger,
 ): Promise<{ evaluator: EvaluatorDef; close(): Promise<void> }> {
-  const runtime = await createSqlRuntime(config, logger);
+  const runtime = await createAgentRuntime(config, logger);
   const evaluator = createSqlGenEvaluator(sqlGenDeps(runtime, () => datasetCases(config, logger)));
   return { evaluator, close: () => runtime.sandboxFactory.close() };
 }

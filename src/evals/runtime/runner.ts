@@ -3,8 +3,8 @@
 // writes. A throwing task or scorer fails that case only. The runner reports cases as they finish and knows
 // nothing of HTTP or SSE.
 import { logError, type Span } from "braintrust";
-import { messageOf } from "../errors.js";
-import { abortScope } from "../lib/abortScope.js";
+import { messageOf } from "../../errors.js";
+import { abortScope } from "../../lib/abortScope.js";
 import { prepareScore, ScoreAccumulator, scorerName } from "./scoring.js";
 import type { EvalCase, ProgressEvent, RegisteredEvaluator, Scorer, TaskHooks } from "./types.js";
 

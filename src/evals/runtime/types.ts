@@ -1,6 +1,6 @@
 // Evaluators are Braintrust-`Evaluator`-shaped objects, so the same object serves /eval, the CLI and
 // `npx braintrust eval`. These types are the loose common shape the registry and runner rely on.
-import type { RecorderSpan } from "../recorder/types.js";
+import type { RecorderSpan } from "../../recorder/types.js";
 
 export interface EvalCase {
   input: unknown;

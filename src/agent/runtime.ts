@@ -1,0 +1,45 @@
+// What the SQL agent needs at run time, assembled once from config: the seeded database, the sandbox, the
+// service's model endpoint and the agent's limits. The service, the CLIs and `npx braintrust eval` share it (built
+// in src/services.ts); POST /agent and `npm run agent` ask their questions through ask.ts.
+import { createModelClient, serviceModelAccess, type ModelAccess, type ModelClient } from "./modelClient.js";
+import type { Config } from "../config.js";
+import { setupDb } from "../data/seed.js";
+import type { SecretRedactor } from "../lib/secretRedactor.js";
+import type { Logger } from "../logger.js";
+import { serviceRedactor } from "../redaction.js";
+import { createSandboxFactory } from "../sandbox/index.js";
+import type { SandboxFactory } from "../sandbox/types.js";
+
+export interface AgentRuntime {
+  dbPath: string;
+  sandboxFactory: SandboxFactory;
+  /** The service's own model endpoint, if one is configured. */
+  modelAccess: ModelAccess | undefined;
+  /** Playground callers of these Braintrust orgs may run on the service's model endpoint (DEV_ORG_NAME, SERVICE_MODEL_ORGS). */
+  serviceModelOrgs: string[];
+  modelClient: (access: ModelAccess) => ModelClient;
+  defaults: { model: string; maxSteps: number; timeoutMs: number };
+  concurrency: number;
+  /** Keeps the service's keys from the model, the traces and the callers. */
+  redactor: SecretRedactor;
+}
+
+/** Builds the database if needed and takes the given sandbox factory, or starts one (the caller closes it). */
+export async function createAgentRuntime(
+  config: Config,
+  logger: Logger,
+  sandboxFactory?: SandboxFactory,
+): Promise<AgentRuntime> {
+  const dbPath = setupDb(config.SEMA4_DB_PATH);
+  const redactor = serviceRedactor(config);
+  return {
+    dbPath,
+    sandboxFactory: sandboxFactory ?? (await createSandboxFactory(config, logger, { probeDbPath: dbPath })),
+    modelAccess: serviceModelAccess(config),
+    serviceModelOrgs: [config.DEV_ORG_NAME, ...(config.SERVICE_MODEL_ORGS ?? [])].filter((o): o is string => !!o),
+    modelClient: (access) => createModelClient(access, { redactor }),
+    defaults: { model: config.AGENT_MODEL, maxSteps: config.AGENT_MAX_STEPS, timeoutMs: config.AGENT_TIMEOUT_MS },
+    concurrency: config.AGENT_CONCURRENCY,
+    redactor,
+  };
+}
