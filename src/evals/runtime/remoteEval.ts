@@ -17,29 +17,8 @@ import { watchFlushErrors } from "../../braintrust/flushErrors.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import { makeRemoteScorer, type PlaygroundScorer } from "./remoteScorer.js";
 import { runEvaluator, type OpenRootSpan, type RunnerListener } from "./runner.js";
+import type { Caller, EvalData, EvalParent } from "./request.js";
 import type { EvalCase, RegisteredEvaluator } from "./types.js";
-
-type Btql = Record<string, unknown> | null | undefined;
-export type EvalData =
-  | { dataset_id: string; dataset_version?: string | null; dataset_environment?: string | null; _internal_btql?: Btql }
-  | {
-      project_name: string;
-      dataset_name: string;
-      dataset_version?: string | null;
-      dataset_environment?: string | null;
-      _internal_btql?: Btql;
-    }
-  | { data: unknown[] }
-  | { experiment_name: string };
-
-export type EvalParent =
-  | string
-  | {
-      object_type: "project_logs" | "experiment" | "playground_logs";
-      object_id: string;
-      row_ids?: { id: string; span_id: string; root_span_id: string } | null;
-      propagated_event?: Record<string, unknown> | null;
-    };
 
 export interface RemoteEvalRequest {
   entry: RegisteredEvaluator;
@@ -50,15 +29,6 @@ export interface RemoteEvalRequest {
   experimentName?: string;
   projectId?: string;
   parent?: EvalParent;
-}
-
-export interface Caller {
-  /** Who is calling (callerId of the login): the evaluator shares the service's capacity out per caller. */
-  id: string;
-  state: BraintrustState;
-  token: string;
-  orgName: string;
-  projectId?: string;
 }
 
 export interface RemoteEvalListener extends RunnerListener {
@@ -90,7 +60,7 @@ function parentSlug(parent: EvalParent): string {
 }
 
 function resolveDataset(state: BraintrustState, data: EvalData): Dataset | undefined {
-  const common = (d: { dataset_version?: string | null; dataset_environment?: string | null; _internal_btql?: Btql }) => ({
+  const common = (d: { dataset_version?: string | null; dataset_environment?: string | null; _internal_btql?: Record<string, unknown> | null }) => ({
     state,
     version: d.dataset_version ?? undefined,
     environment: d.dataset_environment ?? undefined,

@@ -1,6 +1,7 @@
 // Evaluators are Braintrust-`Evaluator`-shaped objects, so the same object serves /eval, the CLI and
 // `npx braintrust eval`. These types are the loose common shape the registry and runner rely on.
 import type { RecorderSpan } from "../../recorder/types.js";
+import type { Caller } from "./request.js";
 
 export interface EvalCase {
   input: unknown;
@@ -36,12 +37,9 @@ export interface TaskHooks {
    * In a Playground run, the caller's own Braintrust login, so a task can reach models through the AI proxy on
    * the caller's account (the org's AI secrets pay). Never to be logged.
    */
-  caller?: {
-    /** Who is calling (org and key, no secret in it): the service's shared capacity is handed out per caller. */
-    id: string;
-    token: string;
+  caller?: Pick<Caller, "id" | "token" | "orgName"> & {
+    /** The org's AI proxy, as the SDK's proxy connection names it (no trailing /v1/proxy). */
     proxyUrl: string;
-    orgName?: string;
   };
 }
 

@@ -2,18 +2,9 @@
 // for a dev-server request uses that caller's login, never a key of the service's.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { BraintrustState } from "braintrust";
+import type { Caller } from "../../evals/runtime/request.js";
 import { AppError, isAppError } from "../../errors.js";
 import { callerId, type BraintrustSessions } from "../../braintrust/sessions.js";
-
-export interface Caller {
-  /** callerId of the login: the key of this caller's rate limit and share of the running evals. */
-  id: string;
-  state: BraintrustState;
-  token: string;
-  orgName: string;
-  /** x-bt-project-id: forwarded to function/invoke so project-level AI secrets apply. */
-  projectId?: string;
-}
 
 declare module "fastify" {
   interface FastifyRequest {
