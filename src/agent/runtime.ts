@@ -6,7 +6,6 @@ import type { Config } from "../config.js";
 import { setupDb } from "../data/seed.js";
 import type { SecretRedactor } from "../lib/secretRedactor.js";
 import type { Logger } from "../logger.js";
-import { serviceRedactor } from "../redaction.js";
 import { createSandboxFactory } from "../sandbox/index.js";
 import type { SandboxFactory } from "../sandbox/types.js";
 
@@ -28,10 +27,10 @@ export interface AgentRuntime {
 export async function createAgentRuntime(
   config: Config,
   logger: Logger,
+  redactor: SecretRedactor,
   sandboxFactory?: SandboxFactory,
 ): Promise<AgentRuntime> {
   const dbPath = setupDb(config.SEMA4_DB_PATH);
-  const redactor = serviceRedactor(config);
   return {
     dbPath,
     sandboxFactory: sandboxFactory ?? (await createSandboxFactory(config, logger, { probeDbPath: dbPath })),

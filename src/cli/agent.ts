@@ -8,10 +8,8 @@ import { loadConfig } from "../config.js";
 import { SQL_TASKS } from "../data/tasks.js";
 import { isAppError, messageOf } from "../errors.js";
 import { askSqlAgent, type AskResponse } from "../agent/ask.js";
-import { createAgentRuntime } from "../agent/runtime.js";
 import { createLogger } from "../logger.js";
-import { createRecorder } from "../recorder/index.js";
-import { LocalStore } from "../recorder/localStore.js";
+import { Services } from "../services.js";
 
 const USAGE = `Usage: npm run agent -- "<question>" [--model MODEL] [--max-retries N] [--task TASK_ID]
 
@@ -100,25 +98,24 @@ async function main(): Promise<number> {
   const config = loadConfig();
   // Only warnings on stderr, among the steps; stdout is the answer.
   const logger = createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
-  const recorder = createRecorder(config, logger);
-  const runtime = await createAgentRuntime(config, logger);
+  const services = new Services(config, { logger });
+  const recorder = services.recorder();
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   try {
     const result = await askSqlAgent(
-      runtime,
+      await services.agentRuntime(),
       { recorder, project: config.BRAINTRUST_PROJECT },
       { question: question || undefined, task_id: args.values.task, model: args.values.model, max_retries: maxRetries },
       { signal: controller.signal, onStep: (s) => process.stderr.write(`${stepLine(s)}\n`) },
     );
-    process.stdout.write(`${report(result, new LocalStore(config.DATA_DIR).path)}\n`);
+    process.stdout.write(`${report(result, services.localStore().path)}\n`);
     return result.error ? 1 : 0;
   } catch (e) {
     process.stderr.write(`agent failed: ${isAppError(e) ? e.message : messageOf(e)}\n`);
     return isAppError(e) && (e.code === "NOT_CONFIGURED" || e.code === "BAD_REQUEST") ? 2 : 1;
   } finally {
-    await recorder.close();
-    await runtime.sandboxFactory.close();
+    await services.close();
   }
 }
 

@@ -9,7 +9,7 @@ import { ingestLimits } from "../ingest/limits.js";
 import { ingestFiles, type IngestProgress } from "../ingest/service.js";
 import { sweepSpool } from "../ingest/spool.js";
 import { createLogger } from "../logger.js";
-import { createRecorder } from "../recorder/index.js";
+import { Services } from "../services.js";
 import { progressLine, reportTable } from "./ingestTable.js";
 
 const USAGE = `Usage: npm run ingest -- FILE_OR_DIR... [--experiment NAME]... [--dataset NAME] [--project NAME] [--compare]
@@ -47,7 +47,8 @@ async function main(): Promise<number> {
   const config = loadConfig();
   // Logs go to stderr: stdout is the table.
   const logger = createLogger(config, pino.destination(2));
-  const recorder = createRecorder(config, logger);
+  const services = new Services(config, { logger });
+  const recorder = services.recorder();
   const spoolDir = join(config.DATA_DIR, "ingest-spool");
   await sweepSpool(spoolDir);
   const progress = new ProgressLine();
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
     process.stderr.write(`ingest failed: ${isAppError(e) ? e.message : messageOf(e)}\n`);
     return 1;
   } finally {
-    await recorder.close();
+    await services.close();
   }
 }
 

@@ -5,7 +5,7 @@ import { loadConfig } from "../config.js";
 import { messageOf } from "../errors.js";
 import { pushSqlDataset, pushSystemPrompt } from "../evals/sema4-demo/push.js";
 import { createLogger } from "../logger.js";
-import { createRecorder } from "../recorder/index.js";
+import { Services } from "../services.js";
 
 const USAGE = `Usage: tsx src/cli/push.ts dataset|prompt   (npm run push:dataset, npm run push:prompt)
 
@@ -18,7 +18,8 @@ async function main(what: string | undefined): Promise<number> {
   }
   const config = loadConfig();
   // Only warnings: stdout says what was written and where.
-  const recorder = createRecorder(config, createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2)));
+  const services = new Services(config, { logger: createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2)) });
+  const recorder = services.recorder();
   const where = (store: string) => (store === "braintrust" ? "Braintrust" : `the local store under ${config.DATA_DIR}`);
   try {
     if (what === "dataset") {
@@ -33,7 +34,7 @@ async function main(what: string | undefined): Promise<number> {
     process.stderr.write(`push failed: ${messageOf(e)}\n`);
     return 1;
   } finally {
-    await recorder.close();
+    await services.close();
   }
 }
 

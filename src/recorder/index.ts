@@ -11,7 +11,8 @@ export type RecorderConfig = Pick<
   "BRAINTRUST_API_KEY" | "BRAINTRUST_APP_URL" | "BRAINTRUST_ORG_NAME" | "BRAINTRUST_API_URL" | "DATA_DIR"
 >;
 
-export function createRecorder(config: RecorderConfig, logger: Logger): Recorder {
+/** `localStore`: the process's one connection to the local store, should the recorder write there. */
+export function createRecorder(config: RecorderConfig, logger: Logger, localStore = () => new LocalStore(config.DATA_DIR)): Recorder {
   if (config.BRAINTRUST_API_KEY) {
     logger.info(
       { recorder: "braintrust", appUrl: config.BRAINTRUST_APP_URL, org: config.BRAINTRUST_ORG_NAME ?? "(the key's first)" },
@@ -24,7 +25,7 @@ export function createRecorder(config: RecorderConfig, logger: Logger): Recorder
       apiUrl: config.BRAINTRUST_API_URL,
     });
   }
-  const store = new LocalStore(config.DATA_DIR);
+  const store = localStore();
   logger.info({ recorder: "local", path: store.path }, "BRAINTRUST_API_KEY is not set: recording locally");
   return new LocalRecorder(store);
 }

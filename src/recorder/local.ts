@@ -277,6 +277,10 @@ export class LocalRecorder implements Recorder {
 
   constructor(readonly store: LocalStore) {}
 
+  get reader(): LocalStore {
+    return this.store;
+  }
+
   dataset(project: string, name: string): DatasetHandle {
     return new LocalDataset(this.store.db, project, name);
   }

@@ -9,10 +9,8 @@ import { registerErrorHandler } from "./errorHandler.js";
 import { registerJsonBodyParser } from "./jsonBody.js";
 import { healthRoutes } from "./health/routes.js";
 import { createLogger, type Logger } from "../logger.js";
-import { BraintrustSessions } from "../braintrust/sessions.js";
+import { Services, type ServiceParts } from "../services.js";
 import { detachFromServerCheckout } from "../braintrust/serverContext.js";
-import { EvaluatorRegistry } from "../evals/runtime/registry.js";
-import { loadEvalModules } from "../evals/runtime/loadModules.js";
 import { corsPlugin } from "./devserver/cors.js";
 import { devServerRoutes } from "./devserver/routes.js";
 import { rateLimitPlugin } from "./plugins/rateLimit.js";
@@ -20,34 +18,12 @@ import { experimentRoutes } from "./experiments/routes.js";
 import { ingestRoutes } from "./admin/ingestRoutes.js";
 import { ingestLimits } from "../ingest/limits.js";
 import { makeOperatorAuth } from "./auth/operatorAuth.js";
-import { LocalStore } from "../recorder/localStore.js";
-import { LocalRecorder } from "../recorder/local.js";
-import { createRecorder } from "../recorder/index.js";
-import type { Recorder } from "../recorder/types.js";
-import type { SandboxFactory } from "../sandbox/types.js";
-import { createAgentRuntime, type AgentRuntime } from "../agent/runtime.js";
-import { createSqlGenEvaluator, sqlGenDeps } from "../evals/sema4-demo/evaluator.js";
 import { agentRoutes } from "./agent/routes.js";
 import { pushRoutes } from "./admin/pushRoutes.js";
 
-export interface AppDeps {
-  logger?: Logger;
-  /** The evaluators to serve; by default the built-in ones plus EVAL_MODULES. */
-  registry?: EvaluatorRegistry;
-  /** Where ingest, the agent and the push routes write; by default chosen from config (createRecorder). */
-  recorder?: Recorder;
-  /** The sandbox of the SQL agent; by default started from config (and closed with the app). */
-  sandboxFactory?: SandboxFactory;
+export interface AppDeps extends ServiceParts {
   /** A server that is already listening (main.ts opens the port before building the app). */
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
-}
-
-async function defaultRegistry(config: Config, agentRuntime: AgentRuntime): Promise<EvaluatorRegistry> {
-  const registry = new EvaluatorRegistry();
-  registry.register("sema4-demo", createSqlGenEvaluator(sqlGenDeps(agentRuntime)));
-  const modules = (config.EVAL_MODULES ?? "").split(",").map((m) => m.trim()).filter(Boolean);
-  await loadEvalModules(modules, registry);
-  return registry;
 }
 
 export interface AppState {
@@ -80,10 +56,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}),
   });
   app.decorate("appState", { draining: false, shutdown: new AbortController(), logger });
-  const agentRuntime = await createAgentRuntime(config, logger, deps.sandboxFactory);
-  if (!deps.sandboxFactory) app.addHook("onClose", async () => agentRuntime.sandboxFactory.close());
-  // One redactor for all that leaves: error bodies, SSE error events, each run's reports and records.
-  const { redactor } = agentRuntime;
+  const services = new Services(config, { ...deps, logger });
+  app.addHook("onClose", async () => services.close());
+  const agentRuntime = await services.agentRuntime();
+  const { redactor } = services;
   registerErrorHandler(app, { production: config.NODE_ENV === "production", redactor });
   registerJsonBodyParser(app);
   app.setNotFoundHandler((request) => {
@@ -92,15 +68,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(corsPlugin, { extraOrigins: [config.BRAINTRUST_APP_URL, config.WHITELISTED_ORIGIN] });
   await app.register(rateLimitPlugin);
 
-  const registry = deps.registry ?? (await defaultRegistry(config, agentRuntime));
+  const registry = await services.registry();
   app.log.info({ evaluators: registry.list().map((e) => e.name) }, "evaluators loaded");
-  const sessions = new BraintrustSessions({
-    appUrl: config.BRAINTRUST_APP_URL,
-    maxEntries: config.LOGIN_CACHE_SIZE,
-    ttlMs: config.LOGIN_CACHE_TTL_MS,
-    failureTtlMs: config.LOGIN_FAILURE_TTL_MS,
-    attemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
-  });
+  const sessions = services.sessions();
   await app.register(devServerRoutes, {
     registry,
     sessions,
@@ -122,13 +92,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     publicHostnames: config.PUBLIC_HOSTNAMES,
     sessions,
   });
-  const recorder = deps.recorder ?? createRecorder(config, logger);
-  app.addHook("onClose", async () => recorder.close());
-
-  // One connection to the local store: the recorder's when it records locally, else one for reading.
-  const experimentStore = recorder instanceof LocalRecorder ? recorder.store : new LocalStore(config.DATA_DIR);
-  if (!(recorder instanceof LocalRecorder)) app.addHook("onClose", async () => experimentStore.close());
-  await app.register(experimentRoutes, { store: experimentStore, authorize: operatorAuth });
+  const recorder = services.recorder();
+  await app.register(experimentRoutes, { store: services.experimentReader(), authorize: operatorAuth });
   await app.register(ingestRoutes, {
     prefix: "/admin",
     recorder,

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { createSqlGenEvaluator, sqlGenDeps } from "../../src/evals/sema4-demo/evaluator.js";
-import { createAgentRuntime } from "../../src/agent/runtime.js";
+import { Services } from "../../src/services.js";
 import type { TaskHooks } from "../../src/evals/runtime/types.js";
 import { reply, startFakeOpenAI, type FakeOpenAI, type FakeReply } from "../support/fakeOpenAI.js";
 import { questionOf, startAgentHarness, type AgentHarness } from "../support/sqlAgentHarness.js";
@@ -52,7 +52,7 @@ describe("agent slots across callers", () => {
   it("with one slot, a second caller's trial runs right after the first caller's running trial, not after its whole queue", async () => {
     // The callers' org may run on the service's model endpoint (SERVICE_MODEL_ORGS), the fake that holds each request.
     const config = { ...h.config, OPENAI_BASE_URL: fake.url, AGENT_CONCURRENCY: 1, SERVICE_MODEL_ORGS: ["test-org"] };
-    const runtime = await createAgentRuntime(config, createLogger(h.config), h.sandboxFactory);
+    const runtime = await new Services(config, { logger: createLogger(h.config), sandboxFactory: h.sandboxFactory }).agentRuntime();
     const evaluator = createSqlGenEvaluator(sqlGenDeps(runtime));
     const first = evaluator.task({ question: "first caller?" }, hooks("org-1:alice", 3)) as Promise<unknown>;
     const order = [(await nextRequest())];

@@ -6,7 +6,7 @@ import { createLogger } from "../../src/logger.js";
 import { SQL_TASKS, taskToCase } from "../../src/data/tasks.js";
 import { EvaluatorRegistry } from "../../src/evals/runtime/registry.js";
 import { createSqlGenEvaluator, sqlGenDeps } from "../../src/evals/sema4-demo/evaluator.js";
-import { createAgentRuntime } from "../../src/agent/runtime.js";
+import { Services } from "../../src/services.js";
 import type { TaskHooks } from "../../src/evals/runtime/types.js";
 import { passAtK, passHatK } from "../../src/metrics/passk.js";
 import { reply, startFakeOpenAI, type FakeOpenAI } from "../support/fakeOpenAI.js";
@@ -38,7 +38,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAI();
   const config = { OPENAI_BASE_URL: fake.url, SEMA4_DB_PATH: h.dbPath, DATA_DIR: h.config.DATA_DIR, BRAINTRUST_API_KEY: "sk-test" };
   // The callers' org may run on the service's endpoint (the scripted fake); others would use their own AI proxy.
-  const runtime = await createAgentRuntime({ ...h.config, OPENAI_BASE_URL: fake.url, SERVICE_MODEL_ORGS: ["test-org"] }, createLogger(h.config), h.sandboxFactory);
+  const runtime = await new Services({ ...h.config, OPENAI_BASE_URL: fake.url, SERVICE_MODEL_ORGS: ["test-org"] }, { logger: createLogger(h.config), sandboxFactory: h.sandboxFactory }).agentRuntime();
   const registry = new EvaluatorRegistry();
   registry.register("sema4-demo", createSqlGenEvaluator(sqlGenDeps(runtime)));
   svc = await startService({ config, deps: { registry, sandboxFactory: h.sandboxFactory } });
@@ -168,7 +168,7 @@ describe("sema4-demo's task on its own", () => {
   });
 
   it("reaches models through the Braintrust AI proxy on a Playground caller's token when the service has no endpoint", async () => {
-    const runtime = await createAgentRuntime(h.config, createLogger(h.config), h.sandboxFactory);
+    const runtime = await new Services(h.config, { logger: createLogger(h.config), sandboxFactory: h.sandboxFactory }).agentRuntime();
     expect(runtime.modelAccess).toBeUndefined();
     const evaluator = createSqlGenEvaluator(sqlGenDeps(runtime));
     const proxy = await startFakeOpenAI({ apiKey: "caller-token-123" });
@@ -188,7 +188,7 @@ describe("sema4-demo's task on its own", () => {
   });
 
   it("refuses a case whose input is not a question, and fails a case whose every trial fails", async () => {
-    const runtime = await createAgentRuntime({ ...h.config, OPENAI_BASE_URL: fake.url }, createLogger(h.config), h.sandboxFactory);
+    const runtime = await new Services({ ...h.config, OPENAI_BASE_URL: fake.url }, { logger: createLogger(h.config), sandboxFactory: h.sandboxFactory }).agentRuntime();
     const evaluator = createSqlGenEvaluator(sqlGenDeps(runtime));
     await expect(Promise.resolve(evaluator.task({ nope: 1 }, hooks({})))).rejects.toMatchObject({ code: "BAD_REQUEST" });
     fake.setHandler(() => reply.error(401, "bad key"));

@@ -1,5 +1,6 @@
-// The service as a user starts it (`npm start` runs `tsx src/main.ts`): defaults without any key, a clear stop
-// on bad configuration, and a graceful drain on SIGTERM.
+// The service from its source, as `npm start` runs it: defaults without any key, a clear stop on bad configuration,
+// and a graceful drain on SIGTERM. Node itself with tsx's loader, not the tsx command: signals reach the service
+// directly, not through the command's relay (which, on a busy machine, could end the service before its drain).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,6 @@ import { startFakeBraintrust, type FakeBraintrust } from "../support/fakeBraintr
 import { parseSse } from "../support/service.js";
 import { freePort, spawnService, waitForHttp } from "../support/process.js";
 
-const tsx = path.resolve("node_modules/.bin/tsx");
 const dataDir = mkdtempSync(path.join(tmpdir(), "sema4-proc-"));
 
 let fake: FakeBraintrust;
@@ -22,7 +22,7 @@ describe("the service process", () => {
   it("starts with its embedded defaults and no keys, and exits 0 on SIGTERM", async () => {
     const port = await freePort();
     // The default HOST, 0.0.0.0: the test still talks to it over loopback only.
-    const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), DATA_DIR: dataDir });
+    const svc = spawnService(process.execPath, ["--import", "tsx", "src/main.ts"], { PORT: String(port), DATA_DIR: dataDir });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/readyz`, svc);
       const root = await fetch(`http://127.0.0.1:${port}/`);
@@ -40,7 +40,7 @@ describe("the service process", () => {
   });
 
   it("refuses a wrong setting with a message naming the variable", async () => {
-    const svc = spawnService(tsx, ["src/main.ts"], { PORT: "eighty", LOG_LEVEL: "loud" });
+    const svc = spawnService(process.execPath, ["--import", "tsx", "src/main.ts"], { PORT: "eighty", LOG_LEVEL: "loud" });
     expect((await svc.exited).code).toBe(2);
     expect(svc.output()).toMatch(/PORT/);
     expect(svc.output()).toMatch(/LOG_LEVEL/);
@@ -64,7 +64,7 @@ Eval("slow", {
     );
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const svc = spawnService(tsx, ["src/main.ts"], {
+    const svc = spawnService(process.execPath, ["--import", "tsx", "src/main.ts"], {
       PORT: String(port),
       HOST: "127.0.0.1",
       DATA_DIR: dataDir,
@@ -101,7 +101,7 @@ Eval("slow", {
 describe("start-up", () => {
   it("opens the port before the app is built: liveness at once, other requests wait for the app, none refused", async () => {
     const port = await freePort();
-    const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir });
+    const svc = spawnService(process.execPath, ["--import", "tsx", "src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/healthz`, svc);
       // Sent as soon as the port answers: served by the app once it is ready, not refused.
@@ -131,7 +131,7 @@ describe("shutdown during an ingest", () => {
       2,
     );
     const port = await freePort();
-    const svc = spawnService(tsx, ["src/main.ts"], {
+    const svc = spawnService(process.execPath, ["--import", "tsx", "src/main.ts"], {
       PORT: String(port),
       HOST: "127.0.0.1",
       DATA_DIR: ingestDir,
@@ -169,7 +169,7 @@ describe("shutdown during an ingest", () => {
     const ingestDir = mkdtempSync(path.join(tmpdir(), "sema4-proc-spool-"));
     const spool = path.join(ingestDir, "ingest-spool");
     const port = await freePort();
-    const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: ingestDir, SHUTDOWN_GRACE_MS: "300" });
+    const svc = spawnService(process.execPath, ["--import", "tsx", "src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: ingestDir, SHUTDOWN_GRACE_MS: "300" });
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, svc);
     const http = await import("node:http");
     const body = `[${" ".repeat(2 * 1024 * 1024)}]`;
@@ -200,7 +200,7 @@ describe("shutdown during an ingest", () => {
     const live = `ingest-${process.pid}-0badc0de-0f0e0d0c-0000-4000-8000-000000000002.json`;
     for (const name of [...leftovers, live]) writeFileSync(path.join(spool, name), "[1, 2");
     const port = await freePort();
-    const svc = spawnService(tsx, ["src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: ingestDir });
+    const svc = spawnService(process.execPath, ["--import", "tsx", "src/main.ts"], { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: ingestDir });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/readyz`, svc);
       expect(readdirSync(spool)).toEqual([live]);

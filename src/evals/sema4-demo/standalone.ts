@@ -5,8 +5,8 @@ import { initDataset } from "braintrust";
 import type { Config } from "../../config.js";
 import { SQL_DATASET_NAME, SQL_TASKS, taskToCase } from "../../data/tasks.js";
 import type { Logger } from "../../logger.js";
+import { Services } from "../../services.js";
 import { createSqlGenEvaluator, sqlGenDeps } from "./evaluator.js";
-import { createAgentRuntime } from "../../agent/runtime.js";
 import type { EvalCase, EvaluatorDef } from "../runtime/types.js";
 
 async function datasetCases(config: Config, logger: Logger): Promise<EvalCase[]> {
@@ -35,7 +35,7 @@ export async function createStandaloneSqlGenEvaluator(
   config: Config,
   logger: Logger,
 ): Promise<{ evaluator: EvaluatorDef; close(): Promise<void> }> {
-  const runtime = await createAgentRuntime(config, logger);
-  const evaluator = createSqlGenEvaluator(sqlGenDeps(runtime, () => datasetCases(config, logger)));
-  return { evaluator, close: () => runtime.sandboxFactory.close() };
+  const services = new Services(config, { logger });
+  const evaluator = createSqlGenEvaluator(sqlGenDeps(await services.agentRuntime(), () => datasetCases(config, logger)));
+  return { evaluator, close: () => services.close() };
 }
