@@ -96,7 +96,7 @@ async function stepOverhead(factory: SandboxFactory, dbPath: string, dir: string
     const span = recorder.logSpan("bench", { name: "sql_agent" });
     const first = fake.completions().length;
     const [wall, result] = await timed(() =>
-      runSqlGenTask({ question: "How many plans?" }, { dbPath, model: "gpt-4o", client, sandboxFactory: metered(factory, spent), runQuery: factory.runQuery, span, maxSteps: STEPS + 1, redactor }),
+      runSqlGenTask({ question: "How many plans?" }, { dbPath, model: "gpt-4o", client, sandboxFactory: metered(factory, spent), runQuery: factory.runQuery, span, maxSteps: STEPS + 1, timeoutMs: testConfig().AGENT_TIMEOUT_MS, redactor }),
     );
     span.end();
     if (result.error || result.usage.llm_calls !== STEPS) throw new Error(`unexpected run: ${JSON.stringify(result.error)} ${result.usage.llm_calls}`);

@@ -15,8 +15,6 @@ import { parseToolCall, runTool, SUBMIT_TOOL, TOOL_DEFINITIONS, type ToolName } 
 import type { AgentFailure, AgentOptions, AgentResult, AgentStep, AgentUsage, SqlQuestion } from "./types.js";
 
 export const DEFAULT_MAX_RETRIES = 3;
-export const DEFAULT_MAX_STEPS = 24;
-export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_MAX_RESULT_ROWS = 1_000;
 /** Rows of the answer shown in the trace; the full result stays in the response. */
 const TRACE_ROWS = 20;
@@ -178,7 +176,7 @@ class Run {
 }
 
 async function converse(run: Run, messages: ChatCompletionMessageParam[], params: Record<string, unknown>): Promise<QueryResult> {
-  const { maxRetries = DEFAULT_MAX_RETRIES, maxSteps = DEFAULT_MAX_STEPS } = run.options;
+  const { maxRetries = DEFAULT_MAX_RETRIES, maxSteps } = run.options;
   const afterRejection = () => {
     if (run.attempts > maxRetries) {
       throw new Finished("retries_exhausted", `no usable query after ${run.attempts} attempts`);
@@ -221,7 +219,7 @@ async function converse(run: Run, messages: ChatCompletionMessageParam[], params
  */
 export async function runSqlGenTask(task: SqlQuestion, options: AgentOptions): Promise<AgentResult> {
   const { span, model } = options;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const { timeoutMs } = options;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new Finished("time_limit", `no usable query within ${timeoutMs} ms`)), timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;

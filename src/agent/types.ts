@@ -66,10 +66,10 @@ export interface AgentOptions {
   span: RecorderSpan;
   /** Resubmissions after a query that fails or returns nothing usable. */
   maxRetries?: number;
-  /** LLM calls at most. */
-  maxSteps?: number;
-  /** Wall-clock limit for the whole run. */
-  timeoutMs?: number;
+  /** LLM calls at most (AGENT_MAX_STEPS). */
+  maxSteps: number;
+  /** Wall-clock limit for the whole run (AGENT_TIMEOUT_MS). */
+  timeoutMs: number;
   /** The system prompt (a Braintrust prompt, e.g. the Playground's); by default the built-in one. */
   prompt?: PromptLike;
   signal?: AbortSignal;

@@ -1,4 +1,5 @@
-// What one bash_exec and one file call may use. The defaults suit an SQL agent: small outputs, short commands.
+// What one bash_exec and one file call may use, sized for an SQL agent (small outputs, short commands); the
+// limits a setting changes come from config.
 import type { Config } from "../config.js";
 
 export interface SandboxLimits {
@@ -30,17 +31,16 @@ export interface SandboxLimits {
   maxListEntries: number;
 }
 
-export const DEFAULT_LIMITS: SandboxLimits = {
-  timeoutMs: 30_000,
+type SettingLimits = "timeoutMs" | "maxOutputBytes" | "workspaceBytes" | "totalWorkspaceBytes";
+
+/** What no setting changes. */
+const FIXED: Omit<SandboxLimits, SettingLimits> = {
   maxTimeoutMs: 10 * 60_000,
-  maxOutputBytes: 256 * 1024,
   maxCommandBytes: 256 * 1024,
   maxProcesses: 128,
   maxMemoryBytes: 1024 * 1024 * 1024,
   maxFileBytes: 64 * 1024 * 1024,
   maxWriteBytes: 1024 * 1024,
-  workspaceBytes: 64 * 1024 * 1024,
-  totalWorkspaceBytes: 1024 * 1024 * 1024,
   maxOpenFiles: 256,
   maxReadBytes: 1024 * 1024,
   maxListEntries: 2000,
@@ -51,9 +51,9 @@ export function limitsFromConfig(
   overrides: Partial<SandboxLimits> = {},
 ): SandboxLimits {
   return {
-    ...DEFAULT_LIMITS,
+    ...FIXED,
     timeoutMs: config.SANDBOX_EXEC_TIMEOUT_MS,
-    maxTimeoutMs: Math.max(DEFAULT_LIMITS.maxTimeoutMs, config.SANDBOX_EXEC_TIMEOUT_MS),
+    maxTimeoutMs: Math.max(FIXED.maxTimeoutMs, config.SANDBOX_EXEC_TIMEOUT_MS),
     maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
     workspaceBytes: config.SANDBOX_WORKSPACE_BYTES,
     totalWorkspaceBytes: config.SANDBOX_TOTAL_WORKSPACE_BYTES,

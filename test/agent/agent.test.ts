@@ -49,8 +49,10 @@ function options(extra: Partial<AgentOptions> = {}): AgentOptions {
     runQuery: h.sandboxFactory.runQuery,
     span: h.recorder.logSpan("sema4-demo", { name: "sql_agent", type: "task" }),
     redactor: createSecretRedactor([API_KEY]),
+    maxSteps: h.config.AGENT_MAX_STEPS,
+    timeoutMs: h.config.AGENT_TIMEOUT_MS,
     ...extra,
-  };
+  } as AgentOptions;
 }
 
 const counts = () => {

@@ -1,13 +1,14 @@
 // The host's hold on a run's shell process: its own deadline, cancellation, restarts, one command at a time.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
+import { testConfig } from "../../src/config.js";
+import { limitsFromConfig } from "../../src/sandbox/limits.js";
 import { ShellSession } from "../../src/sandbox/shell/shellSession.js";
 import { startSupervisor } from "../../src/sandbox/shell/supervisorProcess.js";
 import type { Sandbox, SandboxFactory } from "../../src/sandbox/types.js";
 import { factoryFor, hostProcessesMentioning, makeGoldDb, tempDir, TEST_MODES } from "./fixtures.js";
 
 const hostOver = (command: string, args: string[]) =>
-  new ShellSession(startSupervisor({ command, args, options: { env: {} }, maxLineBytes: 1024 * 1024 }), DEFAULT_LIMITS);
+  new ShellSession(startSupervisor({ command, args, options: { env: {} }, maxLineBytes: 1024 * 1024 }), limitsFromConfig(testConfig()));
 
 describe("a shell process that misbehaves", () => {
   it("is killed when it does not answer by the deadline", async () => {

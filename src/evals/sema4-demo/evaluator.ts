@@ -18,7 +18,6 @@ import type { EvaluatorDef, TaskHooks } from "../runtime/types.js";
 export const SQL_GEN_EVAL_NAME = "sema4-demo";
 /** The evaluator's scores, in the order of its `scores`. */
 export const SQL_GEN_SCORES = ["sql_correctness", "pass_at_k", "pass_exp_k"] as const;
-export const DEFAULT_AGENT_CONCURRENCY = 4;
 
 export interface SqlGenDeps {
   dbPath: string;
@@ -32,16 +31,17 @@ export interface SqlGenDeps {
    */
   serviceModel?: ModelAccess;
   serviceModelOrgs?: readonly string[];
-  defaults?: { model?: string; maxRetries?: number; trials?: number; k?: number };
+  /** The model is AGENT_MODEL's; the rest default to the evaluator's own. */
+  defaults: { model: string; maxRetries?: number; trials?: number; k?: number };
   /** Cases when the caller supplies none: by default the built-in twelve tasks. */
   data?: EvaluatorDef["data"];
   /**
    * Agent runs at once over every eval of this evaluator (so of the service), handed out in turn across callers;
    * also the cases at once in one eval.
    */
-  maxConcurrency?: number;
-  /** Per agent run. */
-  agent?: { maxSteps?: number; timeoutMs?: number };
+  maxConcurrency: number;
+  /** Per agent run (AGENT_MAX_STEPS, AGENT_TIMEOUT_MS). */
+  agent: { maxSteps: number; timeoutMs: number };
   /** Keeps the service's keys (and the run's token) from the model and the trace. */
   redactor: SecretRedactor;
 }
@@ -74,17 +74,17 @@ function describeStep(step: AgentStep): string {
   return `${step.name} ${input?.command ?? input?.path ?? ""} (${ms})`.replace(/\s+/g, " ");
 }
 
-type Defaults = Required<NonNullable<SqlGenDeps["defaults"]>>;
+type Defaults = Required<SqlGenDeps["defaults"]>;
 
-const withDefaults = (d: SqlGenDeps["defaults"] = {}): Defaults => ({
-  model: d.model ?? "gpt-4o",
+const withDefaults = (d: SqlGenDeps["defaults"]): Defaults => ({
+  model: d.model,
   maxRetries: d.maxRetries ?? DEFAULT_MAX_RETRIES,
   trials: d.trials ?? 3,
   k: d.k ?? 1,
 });
 
 /** What the Playground shows and lets the user change. */
-export function sqlGenParameters(given: SqlGenDeps["defaults"] = {}) {
+export function sqlGenParameters(given: SqlGenDeps["defaults"]) {
   const d = withDefaults(given);
   return {
     system_prompt: {
@@ -101,7 +101,7 @@ export function sqlGenParameters(given: SqlGenDeps["defaults"] = {}) {
 
 export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
   const defaults = withDefaults(deps.defaults);
-  const concurrency = deps.maxConcurrency ?? DEFAULT_AGENT_CONCURRENCY;
+  const concurrency = deps.maxConcurrency;
   const agentSlots = new FairScheduler(concurrency);
   const { sql_correctness, pass_at_k, pass_exp_k } = createSqlScorers({ dbPath: deps.dbPath, runQuery: deps.runQuery });
 

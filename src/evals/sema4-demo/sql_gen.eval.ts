@@ -12,7 +12,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadConfig } from "../../config.js";
 import { createLogger } from "../../logger.js";
-import { DEFAULT_AGENT_CONCURRENCY, SQL_GEN_EVAL_NAME, SQL_GEN_SCORES, sqlGenParameters } from "./evaluator.js";
+import { SQL_GEN_EVAL_NAME, SQL_GEN_SCORES, sqlGenParameters } from "./evaluator.js";
 import type { EvaluatorDef, ScorerArgs, TaskHooks } from "../runtime/types.js";
 
 const config = loadConfig();
@@ -83,5 +83,5 @@ Eval(SQL_GEN_EVAL_NAME, {
   task: (input: unknown, hooks: TaskHooks) => using(async (e) => e.task(input, hooks)),
   scores,
   parameters: sqlGenParameters({ model: config.AGENT_MODEL }),
-  maxConcurrency: DEFAULT_AGENT_CONCURRENCY,
+  maxConcurrency: config.AGENT_CONCURRENCY,
 } as never);

@@ -43,17 +43,15 @@ export interface MatchOptions extends Pick<CompareOptions, "floats" | "rowSemant
   signal?: AbortSignal;
 }
 
-export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_ROWS = 100_000;
-
 type Execution = { ok: true; result: QueryResult } | { ok: false; reason?: QueryErrorReason; message: string };
 
 async function execute(options: MatchOptions, dbPath: string, sql: string): Promise<Execution> {
   try {
     const result = await options.runQuery(dbPath, sql, {
       signal: options.signal,
-      timeoutMs: options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
-      maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
+      // Unset: the runner's own (SQL_TIMEOUT_MS, SQL_MAX_ROWS).
+      timeoutMs: options.timeoutMs,
+      maxRows: options.maxRows,
     });
     return { ok: true, result };
   } catch (e) {
