@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.js";
-import { ingestLimits } from "../src/ingest/limits.js";
+import { ingestLimits } from "../src/ingest/read/limits.js";
 import { ingestFiles, type IngestProgress } from "../src/ingest/service.js";
 import type { Recorder } from "../src/recorder/types.js";
 

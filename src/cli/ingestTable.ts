@@ -2,7 +2,7 @@
 // their 95% intervals, and the paired comparisons.
 import type { Interval } from "../metrics/bootstrap.js";
 import type { IngestProgress, IngestReport } from "../ingest/service.js";
-import type { ComparisonReport } from "../ingest/report.js";
+import type { ComparisonReport } from "../ingest/compute/report.js";
 
 const BAR = 24;
 

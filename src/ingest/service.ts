@@ -9,16 +9,16 @@ import { createGunzip } from "node:zlib";
 import { AppError } from "../errors.js";
 import type { BootstrapOptions } from "../metrics/bootstrap.js";
 import type { Recorder } from "../recorder/types.js";
-import { ItemReader } from "./itemReader.js";
-import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./limits.js";
-import { defaultDatasetName, defaultExperimentName } from "./naming.js";
-import { expandPaths } from "./paths.js";
-import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./report.js";
+import { ItemReader } from "./read/itemReader.js";
+import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./read/limits.js";
+import { defaultDatasetName, defaultExperimentName } from "./compute/naming.js";
+import { expandPaths } from "./read/paths.js";
+import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./compute/report.js";
 import { redactText } from "./redact.js";
-import { groupRuns, type Run } from "./runs.js";
-import { spoolPath } from "./spool.js";
-import { validateChunks, type ValidatedFile } from "./validate.js";
-import { writeDataset, writeExperiment, type WriteContext } from "./write.js";
+import { groupRuns, type Run } from "./compute/runs.js";
+import { spoolPath } from "./read/spool.js";
+import { validateChunks, type ValidatedFile } from "./compute/validate.js";
+import { writeDataset, writeExperiment, type WriteContext } from "./write/write.js";
 
 export interface IngestSettings {
   recorder: Recorder;

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testConfig } from "../../src/config.js";
-import { ingestLimits } from "../../src/ingest/limits.js";
+import { ingestLimits } from "../../src/ingest/read/limits.js";
 import { ingestFiles } from "../../src/ingest/service.js";
 import { BraintrustRecorder } from "../../src/recorder/braintrust.js";
 import { buildApp } from "../../src/server/app.js";

@@ -3,7 +3,7 @@
 // made to wait while the first waits too), and both budgets are whole again once the jobs are done.
 import { afterEach, describe, expect, it } from "vitest";
 import { testConfig } from "../../src/config.js";
-import { ingestLimits } from "../../src/ingest/limits.js";
+import { ingestLimits } from "../../src/ingest/read/limits.js";
 import { IngestJob } from "../../src/ingest/service.js";
 import { tau2Results, trials } from "./fixtures.js";
 import { LocalHarness } from "./localStore.js";

@@ -1,10 +1,10 @@
 // The write pass re-reads each task and simulation by the byte range the validation pass recorded, so only one
 // item is in memory at a time and the file is never scanned twice.
 import { open, type FileHandle } from "node:fs/promises";
-import { AppError } from "../errors.js";
+import { AppError } from "../../errors.js";
 import type { ByteBudget } from "./budget.js";
 import { parseItem } from "./parseItem.js";
-import type { ItemRef } from "./validate.js";
+import type { ItemRef } from "../compute/validate.js";
 
 const OPEN_FILES = 4;
 

@@ -1,17 +1,17 @@
 // Pass 2: what the validation pass accepted goes to the Recorder. Dataset rows first, then per run an experiment
 // with one row per task (scores, metrics), a child span per trial, and the conversation under each trial.
 import { isDeepStrictEqual } from "node:util";
-import { AppError } from "../errors.js";
-import { INFRASTRUCTURE_ERROR, taskMeanReward, taskPassAtK, taskPassHatK, type Tau2Metrics, type TaskStats } from "../metrics/tau2.js";
-import type { DatasetHandle, ExperimentHandle, Recorder, RecorderSpan, SpanEvent } from "../recorder/types.js";
+import { AppError } from "../../errors.js";
+import { INFRASTRUCTURE_ERROR, taskMeanReward, taskPassAtK, taskPassHatK, type Tau2Metrics, type TaskStats } from "../../metrics/tau2.js";
+import type { DatasetHandle, ExperimentHandle, Recorder, RecorderSpan, SpanEvent } from "../../recorder/types.js";
 import { conversationSpans, deterministicId, epochSeconds, type SpanSpec } from "./conversation.js";
-import type { MessageRecord } from "./formats.js";
-import type { ItemReader } from "./itemReader.js";
-import { mean } from "./report.js";
-import { redactSecrets } from "./redact.js";
+import type { MessageRecord } from "../compute/formats.js";
+import type { ItemReader } from "../read/itemReader.js";
+import { mean } from "../compute/report.js";
+import { redactSecrets } from "../redact.js";
 import { datasetRow, taskDefinition, type TaskDefinition } from "./rows.js";
-import { simulationsByTask, type Run, type RunSimulation } from "./runs.js";
-import type { SimulationSummary } from "./validate.js";
+import { simulationsByTask, type Run, type RunSimulation } from "../compute/runs.js";
+import type { SimulationSummary } from "../compute/validate.js";
 
 export interface WriteContext {
   recorder: Recorder;

@@ -1,7 +1,7 @@
 // What ingests may take of the process's memory and disk. Decompression is where a small upload becomes a large
 // one, so every bound counts decompressed bytes; the errors name the setting that bounds them.
-import type { Config } from "../config.js";
-import { AppError } from "../errors.js";
+import type { Config } from "../../config.js";
+import { AppError } from "../../errors.js";
 import { ByteBudget } from "./budget.js";
 
 /** A gzip file may decompress to this many times INGEST_BODY_LIMIT. */

@@ -2,7 +2,7 @@
 // (a small summary and the byte range of each task and simulation). Nothing is stored; any error is a 400.
 import { isUtf8 } from "node:buffer";
 import type { z } from "zod";
-import { AppError } from "../errors.js";
+import { AppError } from "../../errors.js";
 import {
   elementKind,
   firstIssue,
@@ -13,10 +13,10 @@ import {
   type FileKind,
   type MessageRecord,
 } from "./formats.js";
-import type { ByteBudget } from "./budget.js";
-import { headersTooLarge, itemTooLarge, memoryBusy } from "./limits.js";
-import { parseItem } from "./parseItem.js";
-import { JsonScanError, JsonScanner, ValueTooLargeError, type ScannedValue } from "./scanner.js";
+import type { ByteBudget } from "../read/budget.js";
+import { headersTooLarge, itemTooLarge, memoryBusy } from "../read/limits.js";
+import { parseItem } from "../read/parseItem.js";
+import { JsonScanError, JsonScanner, ValueTooLargeError, type ScannedValue } from "../read/scanner.js";
 
 export interface ItemRef {
   offset: number;
