@@ -18,7 +18,7 @@ import { devServerRoutes } from "./devserver/routes.js";
 import { rateLimitPlugin } from "./plugins/rateLimit.js";
 import { experimentRoutes } from "./experiments/routes.js";
 import { ingestRoutes } from "./admin/ingestRoutes.js";
-import { ingestLimits } from "../ingest/read/limits.js";
+import { ingestLimits } from "../ingest/read/ingestLimits.js";
 import { makeOperatorAuth } from "./auth/operatorAuth.js";
 import { LocalStore } from "../recorder/localStore.js";
 import { LocalRecorder } from "../recorder/local.js";

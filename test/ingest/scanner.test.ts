@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { JsonScanError, JsonScanner, type ScannedValue } from "../../src/ingest/read/scanner.js";
+import { JsonScanError, JsonScanner, type ScannedValue } from "../../src/ingest/read/jsonScanner.js";
 import { replaceNonFinite } from "../../src/ingest/read/parseItem.js";
 
 /** Scans `text` fed in chunks of the given sizes (cycled); returns the values as parsed JSON with their ranges. */

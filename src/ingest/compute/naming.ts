@@ -1,7 +1,7 @@
 // Default names: a dataset per domain, an experiment per agent model and reasoning effort (leaderboard-style
 // labels such as "gpt-5-medium"; the file's name is not reliable metadata, so it is only the last resort).
 import { basename } from "node:path";
-import type { RunHeader } from "./runs.js";
+import type { RunHeader } from "./groupRuns.js";
 
 /**
  * "Tau Bench Telecom Tasks". tau-bench v1 tasks get a dataset of their own ("Tau Bench V1 Airline Tasks"): their

@@ -2,9 +2,9 @@
 // item is in memory at a time and the file is never scanned twice.
 import { open, type FileHandle } from "node:fs/promises";
 import { AppError } from "../../errors.js";
-import type { ByteBudget } from "./budget.js";
+import type { ItemRef } from "../compute/validationPass.js";
+import type { ByteBudget } from "./byteBudget.js";
 import { parseItem } from "./parseItem.js";
-import type { ItemRef } from "../compute/validate.js";
 
 const OPEN_FILES = 4;
 

@@ -2,7 +2,7 @@
 // evaluation criteria), and the input/expected its experiment row repeats.
 import { createHash } from "node:crypto";
 import type { DatasetRow } from "../../recorder/types.js";
-import type { RunHeader } from "../compute/runs.js";
+import type { RunHeader } from "../compute/groupRuns.js";
 
 export interface TaskDefinition {
   input: Record<string, unknown>;

@@ -9,16 +9,16 @@ import { createGunzip } from "node:zlib";
 import { AppError } from "../errors.js";
 import type { BootstrapOptions } from "../metrics/bootstrap.js";
 import type { Recorder } from "../recorder/types.js";
-import { ItemReader } from "./read/itemReader.js";
-import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./read/limits.js";
+import { groupRuns, type Run } from "./compute/groupRuns.js";
+import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./compute/metricsReport.js";
 import { defaultDatasetName, defaultExperimentName } from "./compute/naming.js";
-import { expandPaths } from "./read/paths.js";
-import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./compute/report.js";
-import { redactText } from "./redact.js";
-import { groupRuns, type Run } from "./compute/runs.js";
-import { spoolPath } from "./read/spool.js";
-import { validateChunks, type ValidatedFile } from "./compute/validate.js";
-import { writeDataset, writeExperiment, type WriteContext } from "./write/write.js";
+import { validateChunks, type ValidatedFile } from "./compute/validationPass.js";
+import { expandPaths } from "./read/expandPaths.js";
+import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./read/ingestLimits.js";
+import { ItemReader } from "./read/itemReader.js";
+import { spoolPath } from "./read/spoolFiles.js";
+import { redactText } from "./redactSecrets.js";
+import { writeDataset, writeExperiment, type WriteContext } from "./write/writePass.js";
 
 export interface IngestSettings {
   recorder: Recorder;

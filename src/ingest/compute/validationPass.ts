@@ -3,6 +3,10 @@
 import { isUtf8 } from "node:buffer";
 import type { z } from "zod";
 import { AppError } from "../../errors.js";
+import type { ByteBudget } from "../read/byteBudget.js";
+import { headersTooLarge, itemTooLarge, memoryBusy } from "../read/ingestLimits.js";
+import { JsonScanError, JsonScanner, ValueTooLargeError, type ScannedValue } from "../read/jsonScanner.js";
+import { parseItem } from "../read/parseItem.js";
 import {
   elementKind,
   firstIssue,
@@ -12,11 +16,7 @@ import {
   v1ResultSchema,
   type FileKind,
   type MessageRecord,
-} from "./formats.js";
-import type { ByteBudget } from "../read/budget.js";
-import { headersTooLarge, itemTooLarge, memoryBusy } from "../read/limits.js";
-import { parseItem } from "../read/parseItem.js";
-import { JsonScanError, JsonScanner, ValueTooLargeError, type ScannedValue } from "../read/scanner.js";
+} from "./resultsFormats.js";
 
 export interface ItemRef {
   offset: number;

@@ -3,8 +3,8 @@
 // result (the call's arguments in, the result out), in conversation order.
 import { createHash } from "node:crypto";
 import type { SpanType } from "../../recorder/types.js";
-import type { MessageRecord, ToolCallRecord } from "../compute/formats.js";
-import { redactSecrets } from "../redact.js";
+import type { MessageRecord, ToolCallRecord } from "../compute/resultsFormats.js";
+import { redactSecrets } from "../redactSecrets.js";
 
 export interface SpanSpec {
   id: string;

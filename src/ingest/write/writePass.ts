@@ -4,14 +4,14 @@ import { isDeepStrictEqual } from "node:util";
 import { AppError } from "../../errors.js";
 import { INFRASTRUCTURE_ERROR, taskMeanReward, taskPassAtK, taskPassHatK, type Tau2Metrics, type TaskStats } from "../../metrics/tau2.js";
 import type { DatasetHandle, ExperimentHandle, Recorder, RecorderSpan, SpanEvent } from "../../recorder/types.js";
-import { conversationSpans, deterministicId, epochSeconds, type SpanSpec } from "./conversation.js";
-import type { MessageRecord } from "../compute/formats.js";
+import { simulationsByTask, type Run, type RunSimulation } from "../compute/groupRuns.js";
+import { mean } from "../compute/metricsReport.js";
+import type { MessageRecord } from "../compute/resultsFormats.js";
+import type { SimulationSummary } from "../compute/validationPass.js";
 import type { ItemReader } from "../read/itemReader.js";
-import { mean } from "../compute/report.js";
-import { redactSecrets } from "../redact.js";
-import { datasetRow, taskDefinition, type TaskDefinition } from "./rows.js";
-import { simulationsByTask, type Run, type RunSimulation } from "../compute/runs.js";
-import type { SimulationSummary } from "../compute/validate.js";
+import { redactSecrets } from "../redactSecrets.js";
+import { conversationSpans, deterministicId, epochSeconds, type SpanSpec } from "./conversationSpans.js";
+import { datasetRow, taskDefinition, type TaskDefinition } from "./datasetRows.js";
 
 export interface WriteContext {
   recorder: Recorder;

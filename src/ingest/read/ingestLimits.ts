@@ -2,7 +2,7 @@
 // one, so every bound counts decompressed bytes; the errors name the setting that bounds them.
 import type { Config } from "../../config.js";
 import { AppError } from "../../errors.js";
-import { ByteBudget } from "./budget.js";
+import { ByteBudget } from "./byteBudget.js";
 
 /** A gzip file may decompress to this many times INGEST_BODY_LIMIT. */
 const DECOMPRESSED_FACTOR = 8;
