@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { AppError } from "../../errors.js";
 import type { ByteBudget } from "../read/byteBudget.js";
 import { headersTooLarge, itemTooLarge, memoryBusy } from "../read/ingestLimits.js";
+import type { ItemRef } from "../read/itemReader.js";
 import { JsonScanError, JsonScanner, ValueTooLargeError, type ScannedValue } from "../read/jsonScanner.js";
 import { parseItem } from "../read/parseItem.js";
 import {
@@ -17,13 +18,6 @@ import {
   type FileKind,
   type MessageRecord,
 } from "./resultsFormats.js";
-
-export interface ItemRef {
-  offset: number;
-  length: number;
-  /** Holds NaN / Infinity, read as null. */
-  nonFinite: boolean;
-}
 
 export interface TaskEntry {
   id: string;

@@ -2,9 +2,16 @@
 // item is in memory at a time and the file is never scanned twice.
 import { open, type FileHandle } from "node:fs/promises";
 import { AppError } from "../../errors.js";
-import type { ItemRef } from "../compute/validationPass.js";
 import type { ByteBudget } from "./byteBudget.js";
 import { parseItem } from "./parseItem.js";
+
+/** An item's bytes in its file: the validation pass records them, the write pass reads by them. */
+export interface ItemRef {
+  offset: number;
+  length: number;
+  /** Holds NaN / Infinity, read as null. */
+  nonFinite: boolean;
+}
 
 const OPEN_FILES = 4;
 
