@@ -1,7 +1,9 @@
-// Default names: a dataset per domain, an experiment per agent model and reasoning effort (leaderboard-style
-// labels such as "gpt-5-medium"; the file's name is not reliable metadata, so it is only the last resort).
+// The names an ingest writes under: the request's, else a dataset per domain and an experiment per agent model and
+// reasoning effort (leaderboard-style labels such as "gpt-5-medium"; the file's name is not reliable metadata, so
+// it is only the last resort).
 import { basename } from "node:path";
-import type { RunHeader } from "./groupRuns.js";
+import { AppError } from "../../errors.js";
+import type { Run, RunHeader } from "./groupRuns.js";
 
 /**
  * "Tau Bench Telecom Tasks". tau-bench v1 tasks get a dataset of their own ("Tau Bench V1 Airline Tasks"): their
@@ -22,4 +24,24 @@ export function defaultExperimentName(header: RunHeader, label: string): string 
     return header.reasoningEffort ? `${model}-${header.reasoningEffort}` : model;
   }
   return basename(label).replace(/(\.json)?(\.gz)?$/i, "");
+}
+
+/** Given names first (each at most once), then model-derived ones, made unique within the request. */
+export function experimentNames(runs: Run[], given: string[], warnings: string[]): string[] {
+  if (given.length > runs.length) {
+    throw new AppError("BAD_REQUEST", `${given.length} experiment names for ${runs.length} results file(s)`);
+  }
+  const duplicate = given.find((n, i) => given.indexOf(n) !== i);
+  if (duplicate) throw new AppError("BAD_REQUEST", `experiment name "${duplicate}" is given to two files`);
+  const taken = new Set(given);
+  return runs.map((run, i) => {
+    if (given[i]) return given[i];
+    const base = defaultExperimentName(run.header, run.label);
+    let name = base;
+    if (taken.has(name)) name = `${base}-${run.header.domain}`;
+    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    if (name !== base) warnings.push(`${run.name}: experiment "${base}" is taken in this request; named "${name}"`);
+    taken.add(name);
+    return name;
+  });
 }
