@@ -11,7 +11,7 @@ import { groupRuns, type Run } from "./compute/groupRuns.js";
 import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./compute/metricsReport.js";
 import { defaultDatasetName, experimentNames } from "./compute/naming.js";
 import { validateChunks, type ValidatedFile } from "./compute/validationPass.js";
-import { gunzipIfNeeded, limitBytes, startsWithGzipMagic } from "./read/decompressedStream.js";
+import { gunzipIfNeeded, limitBytes, READ_CHUNK_BYTES, startsWithGzipMagic } from "./read/decompressedStream.js";
 import { expandPaths } from "./read/expandPaths.js";
 import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./read/ingestLimits.js";
 import { ItemReader } from "./read/itemReader.js";
@@ -81,6 +81,7 @@ export interface IngestReport {
 
 /** Below this many tasks a percentile bootstrap under-covers (see sql-scoring-and-pass-k.md §4.4). */
 const FEW_TASKS = 20;
+/** Progress events at most this often per file or experiment: one per chunk or simulation would flood an SSE client. */
 const PROGRESS_INTERVAL_MS = 100;
 
 export class IngestJob {
@@ -106,7 +107,7 @@ export class IngestJob {
   async addFile(path: string, label = basename(path)): Promise<void> {
     const size = (await stat(path)).size;
     const gzip = await startsWithGzipMagic(path);
-    const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+    const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
     if (gzip) return this.addStream(path, stream, label);
     this.keep(await this.validate({ name: path, label }, path, stream, size));
   }

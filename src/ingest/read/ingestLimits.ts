@@ -4,7 +4,7 @@ import type { Config } from "../../config.js";
 import { AppError } from "../../errors.js";
 import { ByteBudget } from "./byteBudget.js";
 
-/** A gzip file may decompress to this many times INGEST_BODY_LIMIT. */
+/** A gzip file may decompress to this many times INGEST_BODY_LIMIT (as its row in the README says). */
 const DECOMPRESSED_FACTOR = 8;
 /** Seconds a client is asked to wait when the ingests in flight hold a shared budget. */
 const RETRY_AFTER_SECONDS = 10;

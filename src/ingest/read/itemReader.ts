@@ -13,6 +13,7 @@ export interface ItemRef {
   nonFinite: boolean;
 }
 
+/** Handles kept open: a directory run has a file per simulation, which would otherwise all stay open to the end. */
 const OPEN_FILES = 4;
 
 export class ItemReader {

@@ -24,6 +24,7 @@ export interface WriteContext {
 
 /** Write to the store in batches of this many message bytes, so the SDK's queue stays small. */
 const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
+/** Dataset rows per upsert: a call per task would be a request per row against Braintrust. */
 const DATASET_BATCH = 200;
 
 /** Upserts the task definitions of these runs (all with the same dataset name); returns them by task id. */
