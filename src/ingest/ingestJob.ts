@@ -1,6 +1,8 @@
 // Ingest as a job: files are added one by one (each validated as it streams in, uploads spooled to disk), then
 // committed: metrics computed, then dataset rows and experiments written. Nothing is written before every file of
 // the job has passed validation, so a bad file leaves the store untouched.
+// Its parts are in folders by stage, read/ (bytes in), compute/ (what the files say), write/ (to the Recorder): each
+// imports only from the stages before it and redactSecrets.ts, never from this file.
 import { createReadStream } from "node:fs";
 import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
