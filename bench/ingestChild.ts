@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.js";
-import { ingestLimits } from "../src/ingest/limits.js";
-import { ingestFiles, type IngestProgress } from "../src/ingest/service.js";
+import { ingestLimits } from "../src/ingest/read/ingestLimits.js";
+import { ingestFiles, type IngestProgress } from "../src/ingest/ingestJob.js";
 import type { Recorder } from "../src/recorder/types.js";
 
 const [mode, file, dataDir, url] = process.argv.slice(2);

@@ -1,8 +1,8 @@
 // The CLI's view of an ingest report: a progress line while it works, then models × avg reward and pass^k with
 // their 95% intervals, and the paired comparisons.
 import type { Interval } from "../metrics/bootstrap.js";
-import type { IngestProgress, IngestReport } from "../ingest/service.js";
-import type { ComparisonReport } from "../ingest/report.js";
+import type { IngestProgress, IngestReport } from "../ingest/ingestJob.js";
+import type { ComparisonReport } from "../ingest/compute/metricsReport.js";
 
 const BAR = 24;
 

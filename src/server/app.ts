@@ -16,7 +16,7 @@ import { devServerRoutes } from "./devserver/routes.js";
 import { rateLimitPlugin } from "./plugins/rateLimit.js";
 import { experimentRoutes } from "./experiments/routes.js";
 import { ingestRoutes } from "./admin/ingestRoutes.js";
-import { ingestLimits } from "../ingest/limits.js";
+import { ingestLimits } from "../ingest/read/ingestLimits.js";
 import { makeOperatorAuth } from "./auth/operatorAuth.js";
 import { agentRoutes } from "./agent/routes.js";
 import { pushRoutes } from "./admin/pushRoutes.js";

@@ -1,6 +1,6 @@
 // The byte budget the ingests of a process share: taken at once when it fits, else refused or waited for in turn.
 import { describe, expect, it } from "vitest";
-import { ByteBudget } from "../../src/ingest/budget.js";
+import { ByteBudget } from "../../src/ingest/read/byteBudget.js";
 
 describe("ByteBudget", () => {
   it("takes what fits and refuses the rest until it is given back", () => {

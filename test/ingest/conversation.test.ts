@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { conversationSpans, epochSeconds } from "../../src/ingest/conversation.js";
-import type { MessageRecord } from "../../src/ingest/formats.js";
+import { conversationSpans, epochSeconds } from "../../src/ingest/write/conversationSpans.js";
+import type { MessageRecord } from "../../src/ingest/compute/resultsFormats.js";
 
 const speakers = { agentModel: "gpt-5", userModel: "gpt-4.1" };
 

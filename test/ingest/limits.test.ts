@@ -3,8 +3,8 @@
 // made to wait while the first waits too), and both budgets are whole again once the jobs are done.
 import { afterEach, describe, expect, it } from "vitest";
 import { testConfig } from "../../src/config.js";
-import { ingestLimits } from "../../src/ingest/limits.js";
-import { IngestJob } from "../../src/ingest/service.js";
+import { ingestLimits } from "../../src/ingest/read/ingestLimits.js";
+import { IngestJob } from "../../src/ingest/ingestJob.js";
 import { tau2Results, trials } from "./fixtures.js";
 import { LocalHarness } from "./localStore.js";
 

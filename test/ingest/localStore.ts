@@ -2,8 +2,8 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { testConfig } from "../../src/config.js";
-import { ingestLimits } from "../../src/ingest/limits.js";
-import type { IngestSettings } from "../../src/ingest/service.js";
+import { ingestLimits } from "../../src/ingest/read/ingestLimits.js";
+import type { IngestSettings } from "../../src/ingest/ingestJob.js";
 import { LocalRecorder } from "../../src/recorder/local.js";
 import { LocalStore } from "../../src/recorder/localStore.js";
 import { tempDir } from "./fixtures.js";

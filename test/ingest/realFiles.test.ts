@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingestFiles, type IngestReport } from "../../src/ingest/service.js";
+import { ingestFiles, type IngestReport } from "../../src/ingest/ingestJob.js";
 import { LocalHarness } from "./localStore.js";
 
 const dataDir = resolve(import.meta.dirname, "../../../shared/data/tau2");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { JsonScanError, JsonScanner, type ScannedValue } from "../../src/ingest/scanner.js";
-import { replaceNonFinite } from "../../src/ingest/parseItem.js";
+import { JsonScanError, JsonScanner, type ScannedValue } from "../../src/ingest/read/jsonScanner.js";
+import { replaceNonFinite } from "../../src/ingest/read/parseItem.js";
 
 /** Scans `text` fed in chunks of the given sizes (cycled); returns the values as parsed JSON with their ranges. */
 function scan(text: string, sizes: number[] = [text.length], maxValueBytes = 1 << 20) {

@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { testConfig } from "../../src/config.js";
-import { spoolPath } from "../../src/ingest/spool.js";
+import { spoolPath } from "../../src/ingest/read/spoolFiles.js";
 import { buildApp } from "../../src/server/app.js";
 import { tau2Results, tempDir, trials } from "./fixtures.js";
 

@@ -1,8 +1,8 @@
 // What one task becomes: a dataset row (input = what the agent and user simulator are given, expected = the
 // evaluation criteria), and the input/expected its experiment row repeats.
 import { createHash } from "node:crypto";
-import type { DatasetRow } from "../recorder/types.js";
-import type { RunHeader } from "./runs.js";
+import type { DatasetRow } from "../../recorder/types.js";
+import type { RunHeader } from "../compute/groupRuns.js";
 
 export interface TaskDefinition {
   input: Record<string, unknown>;

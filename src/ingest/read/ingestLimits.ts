@@ -1,10 +1,10 @@
 // What ingests may take of the process's memory and disk. Decompression is where a small upload becomes a large
 // one, so every bound counts decompressed bytes; the errors name the setting that bounds them.
-import type { Config } from "../config.js";
-import { AppError } from "../errors.js";
-import { ByteBudget } from "./budget.js";
+import type { Config } from "../../config.js";
+import { AppError } from "../../errors.js";
+import { ByteBudget } from "./byteBudget.js";
 
-/** A gzip file may decompress to this many times INGEST_BODY_LIMIT. */
+/** A gzip file may decompress to this many times INGEST_BODY_LIMIT (as its row in the README says). */
 const DECOMPRESSED_FACTOR = 8;
 /** Seconds a client is asked to wait when the ingests in flight hold a shared budget. */
 const RETRY_AFTER_SECONDS = 10;

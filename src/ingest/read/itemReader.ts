@@ -1,11 +1,19 @@
 // The write pass re-reads each task and simulation by the byte range the validation pass recorded, so only one
 // item is in memory at a time and the file is never scanned twice.
 import { open, type FileHandle } from "node:fs/promises";
-import { AppError } from "../errors.js";
-import type { ByteBudget } from "./budget.js";
+import { AppError } from "../../errors.js";
+import type { ByteBudget } from "./byteBudget.js";
 import { parseItem } from "./parseItem.js";
-import type { ItemRef } from "./validate.js";
 
+/** An item's bytes in its file: the validation pass records them, the write pass reads by them. */
+export interface ItemRef {
+  offset: number;
+  length: number;
+  /** Holds NaN / Infinity, read as null. */
+  nonFinite: boolean;
+}
+
+/** Handles kept open: a directory run has a file per simulation, which would otherwise all stay open to the end. */
 const OPEN_FILES = 4;
 
 export class ItemReader {

@@ -2,9 +2,9 @@
 // an LLM span per agent or user-simulator message (its new context in, the message out) and a tool span per tool
 // result (the call's arguments in, the result out), in conversation order.
 import { createHash } from "node:crypto";
-import type { SpanType } from "../recorder/types.js";
-import type { MessageRecord, ToolCallRecord } from "./formats.js";
-import { redactSecrets } from "./redact.js";
+import type { SpanType } from "../../recorder/types.js";
+import type { MessageRecord, ToolCallRecord } from "../compute/resultsFormats.js";
+import { redactSecrets } from "../redactSecrets.js";
 
 export interface SpanSpec {
   id: string;

@@ -2,7 +2,12 @@
 // (a small summary and the byte range of each task and simulation). Nothing is stored; any error is a 400.
 import { isUtf8 } from "node:buffer";
 import type { z } from "zod";
-import { AppError } from "../errors.js";
+import { AppError } from "../../errors.js";
+import type { ByteBudget } from "../read/byteBudget.js";
+import { headersTooLarge, itemTooLarge, memoryBusy } from "../read/ingestLimits.js";
+import type { ItemRef } from "../read/itemReader.js";
+import { JsonScanError, JsonScanner, ValueTooLargeError, type ScannedValue } from "../read/jsonScanner.js";
+import { parseItem } from "../read/parseItem.js";
 import {
   elementKind,
   firstIssue,
@@ -12,18 +17,7 @@ import {
   v1ResultSchema,
   type FileKind,
   type MessageRecord,
-} from "./formats.js";
-import type { ByteBudget } from "./budget.js";
-import { headersTooLarge, itemTooLarge, memoryBusy } from "./limits.js";
-import { parseItem } from "./parseItem.js";
-import { JsonScanError, JsonScanner, ValueTooLargeError, type ScannedValue } from "./scanner.js";
-
-export interface ItemRef {
-  offset: number;
-  length: number;
-  /** Holds NaN / Infinity, read as null. */
-  nonFinite: boolean;
-}
+} from "./resultsFormats.js";
 
 export interface TaskEntry {
   id: string;

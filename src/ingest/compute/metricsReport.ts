@@ -1,9 +1,9 @@
 // The numbers a run reports: tau2's (avg reward over simulations, pass^k), bootstrap intervals, costs, durations,
 // terminations; and paired comparisons between the runs of one request.
-import { BOOTSTRAP_DEFAULTS, runIntervals, type BootstrapOptions, type Interval } from "../metrics/bootstrap.js";
-import { pairedComparison, type PairedComparison, type TaskChange } from "../metrics/paired.js";
-import { INFRASTRUCTURE_ERROR, tau2Metrics, type Tau2Metrics } from "../metrics/tau2.js";
-import type { Run } from "./runs.js";
+import { BOOTSTRAP_DEFAULTS, runIntervals, type BootstrapOptions, type Interval } from "../../metrics/bootstrap.js";
+import { pairedComparison, type PairedComparison, type TaskChange } from "../../metrics/paired.js";
+import { INFRASTRUCTURE_ERROR, tau2Metrics, type Tau2Metrics } from "../../metrics/tau2.js";
+import type { Run } from "./groupRuns.js";
 
 export interface RunMetricsReport {
   avg_reward: number | null;

@@ -1,10 +1,10 @@
 // From validated files to runs (one experiment each): a directory run gathers its results.json and simulation
 // files; every other file is a run of its own. Also reads what the run says about itself (domain, models, trials).
-import { AppError } from "../errors.js";
-import type { MetricsRule } from "../metrics/tau2.js";
-import { firstIssue, infoSchema } from "./formats.js";
-import { redactSecrets } from "./redact.js";
-import type { SimulationSummary, TaskEntry, ValidatedFile } from "./validate.js";
+import { AppError } from "../../errors.js";
+import type { MetricsRule } from "../../metrics/tau2.js";
+import { redactSecrets } from "../redactSecrets.js";
+import { firstIssue, infoSchema } from "./resultsFormats.js";
+import type { SimulationSummary, TaskEntry, ValidatedFile } from "./validationPass.js";
 
 export type RunFormat = "tau2" | "tau2-dir" | "simulation-list" | "tau-bench-v1";
 

@@ -1,24 +1,25 @@
 // Ingest as a job: files are added one by one (each validated as it streams in, uploads spooled to disk), then
 // committed: metrics computed, then dataset rows and experiments written. Nothing is written before every file of
 // the job has passed validation, so a bad file leaves the store untouched.
+// Its parts are in folders by stage, read/ (bytes in), compute/ (what the files say), write/ (to the Recorder): each
+// imports only from the stages before it and redactSecrets.ts, never from this file.
 import { createReadStream } from "node:fs";
 import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
-import { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { AppError } from "../errors.js";
 import type { BootstrapOptions } from "../metrics/bootstrap.js";
 import type { Recorder } from "../recorder/types.js";
-import { ItemReader } from "./itemReader.js";
-import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./limits.js";
-import { defaultDatasetName, defaultExperimentName } from "./naming.js";
-import { expandPaths } from "./paths.js";
-import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./report.js";
-import { redactText } from "./redact.js";
-import { groupRuns, type Run } from "./runs.js";
-import { spoolPath } from "./spool.js";
-import { validateChunks, type ValidatedFile } from "./validate.js";
-import { writeDataset, writeExperiment, type WriteContext } from "./write.js";
+import { groupRuns, type Run } from "./compute/groupRuns.js";
+import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./compute/metricsReport.js";
+import { defaultDatasetName, experimentNames } from "./compute/naming.js";
+import { validateChunks, type ValidatedFile } from "./compute/validationPass.js";
+import { gunzipIfNeeded, limitBytes, READ_CHUNK_BYTES, startsWithGzipMagic } from "./read/decompressedStream.js";
+import { expandPaths } from "./read/expandPaths.js";
+import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./read/ingestLimits.js";
+import { ItemReader } from "./read/itemReader.js";
+import { spoolPath } from "./read/spoolFiles.js";
+import { redactText } from "./redactSecrets.js";
+import { writeDataset, writeExperiment, type WriteContext } from "./write/writePass.js";
 
 export interface IngestSettings {
   recorder: Recorder;
@@ -82,8 +83,8 @@ export interface IngestReport {
 
 /** Below this many tasks a percentile bootstrap under-covers (see sql-scoring-and-pass-k.md §4.4). */
 const FEW_TASKS = 20;
+/** Progress events at most this often per file or experiment: one per chunk or simulation would flood an SSE client. */
 const PROGRESS_INTERVAL_MS = 100;
-const GZIP_CHUNK = 1024 * 1024;
 
 export class IngestJob {
   private readonly files: ValidatedFile[] = [];
@@ -108,7 +109,7 @@ export class IngestJob {
   async addFile(path: string, label = basename(path)): Promise<void> {
     const size = (await stat(path)).size;
     const gzip = await startsWithGzipMagic(path);
-    const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+    const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
     if (gzip) return this.addStream(path, stream, label);
     this.keep(await this.validate({ name: path, label }, path, stream, size));
   }
@@ -288,26 +289,6 @@ export async function ingestFiles(
   }
 }
 
-/** Given names first (each at most once), then model-derived ones, made unique within the request. */
-function experimentNames(runs: Run[], given: string[], warnings: string[]): string[] {
-  if (given.length > runs.length) {
-    throw new AppError("BAD_REQUEST", `${given.length} experiment names for ${runs.length} results file(s)`);
-  }
-  const duplicate = given.find((n, i) => given.indexOf(n) !== i);
-  if (duplicate) throw new AppError("BAD_REQUEST", `experiment name "${duplicate}" is given to two files`);
-  const taken = new Set(given);
-  return runs.map((run, i) => {
-    if (given[i]) return given[i];
-    const base = defaultExperimentName(run.header, run.label);
-    let name = base;
-    if (taken.has(name)) name = `${base}-${run.header.domain}`;
-    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
-    if (name !== base) warnings.push(`${run.name}: experiment "${base}" is taken in this request; named "${name}"`);
-    taken.add(name);
-    return name;
-  });
-}
-
 function experimentMetadata(run: Run, metrics: RunMetricsReport): Record<string, unknown> {
   const h = run.header;
   return {
@@ -327,59 +308,6 @@ function experimentMetadata(run: Run, metrics: RunMetricsReport): Record<string,
     // tau2's own numbers (avg_reward over simulations, pass^k) with intervals, as the response gives them.
     tau2_metrics: metrics,
   };
-}
-
-async function startsWithGzipMagic(path: string): Promise<boolean> {
-  const handle = await open(path, "r");
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The stream's bytes, decompressed when they start with the gzip magic number. */
-async function* gunzipIfNeeded(stream: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
-  const it = stream[Symbol.asyncIterator]();
-  // Closed however this ends: a source left half-read (an upload refused midway) would otherwise hold its stream.
-  try {
-    const first = await it.next();
-    if (first.done) return;
-    const head: Buffer = first.value;
-    const rest = async function* () {
-      yield head;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
-    };
-    if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
-      yield* rest();
-      return;
-    }
-    const gunzip = createGunzip({ chunkSize: GZIP_CHUNK });
-    const source = Readable.from(rest(), { objectMode: false });
-    source.on("error", (e) => gunzip.destroy(e));
-    source.pipe(gunzip);
-    try {
-      for await (const chunk of gunzip) yield chunk as Buffer;
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw new AppError("BAD_REQUEST", `${name}: invalid gzip data: ${(error as Error).message}`, { details: { file: name } });
-    } finally {
-      source.destroy();
-    }
-  } finally {
-    await it.return?.();
-  }
-}
-
-async function* limitBytes(chunks: AsyncIterable<Buffer>, limit: number, name: string): AsyncGenerator<Buffer> {
-  let total = 0;
-  for await (const chunk of chunks) {
-    total += chunk.length;
-    if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `${name}: larger than ${limit} bytes`, { details: { file: name } });
-    yield chunk;
-  }
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {

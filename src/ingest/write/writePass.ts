@@ -1,17 +1,17 @@
 // Pass 2: what the validation pass accepted goes to the Recorder. Dataset rows first, then per run an experiment
 // with one row per task (scores, metrics), a child span per trial, and the conversation under each trial.
 import { isDeepStrictEqual } from "node:util";
-import { AppError } from "../errors.js";
-import { INFRASTRUCTURE_ERROR, taskMeanReward, taskPassAtK, taskPassHatK, type Tau2Metrics, type TaskStats } from "../metrics/tau2.js";
-import type { DatasetHandle, ExperimentHandle, Recorder, RecorderSpan, SpanEvent } from "../recorder/types.js";
-import { conversationSpans, deterministicId, epochSeconds, type SpanSpec } from "./conversation.js";
-import type { MessageRecord } from "./formats.js";
-import type { ItemReader } from "./itemReader.js";
-import { mean } from "./report.js";
-import { redactSecrets } from "./redact.js";
-import { datasetRow, taskDefinition, type TaskDefinition } from "./rows.js";
-import { simulationsByTask, type Run, type RunSimulation } from "./runs.js";
-import type { SimulationSummary } from "./validate.js";
+import { AppError } from "../../errors.js";
+import { INFRASTRUCTURE_ERROR, taskMeanReward, taskPassAtK, taskPassHatK, type Tau2Metrics, type TaskStats } from "../../metrics/tau2.js";
+import type { DatasetHandle, ExperimentHandle, Recorder, RecorderSpan, SpanEvent } from "../../recorder/types.js";
+import { simulationsByTask, type Run, type RunSimulation } from "../compute/groupRuns.js";
+import { mean } from "../compute/metricsReport.js";
+import type { MessageRecord } from "../compute/resultsFormats.js";
+import type { SimulationSummary } from "../compute/validationPass.js";
+import type { ItemReader } from "../read/itemReader.js";
+import { redactSecrets } from "../redactSecrets.js";
+import { conversationSpans, deterministicId, epochSeconds, type SpanSpec } from "./conversationSpans.js";
+import { datasetRow, taskDefinition, type TaskDefinition } from "./datasetRows.js";
 
 export interface WriteContext {
   recorder: Recorder;
@@ -24,6 +24,7 @@ export interface WriteContext {
 
 /** Write to the store in batches of this many message bytes, so the SDK's queue stays small. */
 const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
+/** Dataset rows per upsert: a call per task would be a request per row against Braintrust. */
 const DATASET_BATCH = 200;
 
 /** Upserts the task definitions of these runs (all with the same dataset name); returns them by task id. */

@@ -1,7 +1,7 @@
 // JSON.parse of one scanned item, with what a results file needs around it: Python's bare NaN / Infinity read as
 // null, and errors that name the file, the item and the byte offset but never echo the file's text (it may hold
 // secrets).
-import { AppError } from "../errors.js";
+import { AppError } from "../../errors.js";
 
 export interface ParsedItem {
   value: unknown;

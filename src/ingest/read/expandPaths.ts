@@ -3,7 +3,7 @@
 // for what is stored, without the path of this machine: its name, and in a directory run the directory's name too.
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { AppError } from "../errors.js";
+import { AppError } from "../../errors.js";
 
 const RESULTS_FILE = /\.json(\.gz)?$/i;
 
