@@ -1,13 +1,12 @@
 // npm run ingest -- FILE_OR_DIR... [--experiment NAME]... [--dataset NAME] [--project NAME] [--compare]
 // The same ingest as POST /admin/ingest, without HTTP: progress on stderr, the results table on stdout.
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { ConfigError, loadConfig } from "../config.js";
 import { isAppError, messageOf } from "../errors.js";
 import { ingestLimits } from "../ingest/read/ingestLimits.js";
 import { ingestFiles, type IngestProgress } from "../ingest/ingestJob.js";
-import { sweepSpool } from "../ingest/read/spoolFiles.js";
+import { spoolDirOf, sweepSpool } from "../ingest/read/spoolFiles.js";
 import { createLogger } from "../logger.js";
 import { Services } from "../services.js";
 import { progressLine, reportTable } from "./ingestTable.js";
@@ -49,7 +48,7 @@ async function main(): Promise<number> {
   const logger = createLogger(config, pino.destination(2));
   const services = new Services(config, { logger });
   const recorder = services.recorder();
-  const spoolDir = join(config.DATA_DIR, "ingest-spool");
+  const spoolDir = spoolDirOf(config.DATA_DIR);
   await sweepSpool(spoolDir);
   const progress = new ProgressLine();
   const controller = new AbortController();

@@ -3,6 +3,7 @@
 // the job has passed validation, so a bad file leaves the store untouched.
 // Its parts are in folders by stage, read/ (bytes in), compute/ (what the files say), write/ (to the Recorder): each
 // imports only from the stages before it and redactSecrets.ts, never from this file.
+import { ingestCancelled, throwIfCancelled } from "./cancelled.js";
 import { createReadStream } from "node:fs";
 import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
@@ -18,7 +19,7 @@ import { expandPaths } from "./read/expandPaths.js";
 import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./read/ingestLimits.js";
 import { ItemReader } from "./read/itemReader.js";
 import { spoolPath } from "./read/spoolFiles.js";
-import { redactText } from "./redactSecrets.js";
+import { redactText } from "../lib/redactSecrets.js";
 import { writeDataset, writeExperiment, type WriteContext } from "./write/writePass.js";
 
 export interface IngestSettings {
@@ -122,7 +123,7 @@ export class IngestJob {
     const spool = await open(path, "w");
     try {
       // Disposed while the file was being opened (the server is closing): nothing may stay behind.
-      if (this.disposed) throw new AppError("CANCELLED", "ingest cancelled");
+      if (this.disposed) throw ingestCancelled();
       const chunks = limitBytes(gunzipIfNeeded(stream, name), this.settings.limits.maxFileBytes, name);
       this.keep(await this.validate({ name, label }, path, this.spoolTo(spool, chunks, name), null));
     } finally {
@@ -146,7 +147,7 @@ export class IngestJob {
         warnings.push(`${runs[i].name}: ${metrics.tasks} task(s): bootstrap intervals over so few tasks are too narrow`);
       }
     });
-    checkAborted(this.control.signal);
+    throwIfCancelled(this.control.signal);
 
     const reader = new ItemReader(this.settings.limits.memory, this.control.signal);
     try {
@@ -234,7 +235,7 @@ export class IngestJob {
     const { spool } = this.settings.limits;
     for await (const chunk of chunks) {
       // Taken after dispose(), the bytes would never be given back.
-      if (this.disposed) throw new AppError("CANCELLED", "ingest cancelled");
+      if (this.disposed) throw ingestCancelled();
       if (this.spoolBytes + chunk.length > spool.limit) throw spoolTooLarge(name, spool.limit);
       if (!spool.tryTake(chunk.length)) throw spoolBusy(spool);
       this.spoolBytes += chunk.length;
@@ -308,8 +309,4 @@ function experimentMetadata(run: Run, metrics: RunMetricsReport): Record<string,
     // tau2's own numbers (avg_reward over simulations, pass^k) with intervals, as the response gives them.
     tau2_metrics: metrics,
   };
-}
-
-function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AppError("CANCELLED", "ingest cancelled");
 }

@@ -1,6 +1,5 @@
 // buildApp: the whole service as a Fastify instance built from its dependencies. main.ts only listens;
 // tests build it with fakes (a fake Braintrust API URL, a temporary DATA_DIR) and use inject() or a port.
-import { join } from "node:path";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Config } from "../config.js";
@@ -17,6 +16,7 @@ import { rateLimitPlugin } from "./plugins/rateLimit.js";
 import { experimentRoutes } from "./experiments/routes.js";
 import { ingestRoutes } from "./admin/ingestRoutes.js";
 import { ingestLimits } from "../ingest/read/ingestLimits.js";
+import { spoolDirOf } from "../ingest/read/spoolFiles.js";
 import { makeOperatorAuth } from "./auth/operatorAuth.js";
 import { agentRoutes } from "./agent/routes.js";
 import { pushRoutes } from "./admin/pushRoutes.js";
@@ -101,7 +101,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     project: config.BRAINTRUST_PROJECT,
     bodyLimit: config.INGEST_BODY_LIMIT,
     limits: ingestLimits(config),
-    spoolDir: join(config.DATA_DIR, "ingest-spool"),
+    spoolDir: spoolDirOf(config.DATA_DIR),
     authorize: operatorAuth,
     shutdownSignal: app.appState.shutdown.signal,
     heartbeatMs: config.SSE_HEARTBEAT_MS,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSecretKey, redactSecrets, redactText } from "../../src/ingest/redactSecrets.js";
+import { isSecretKey, redactSecrets, redactText } from "../../src/lib/redactSecrets.js";
 
 describe("redaction", () => {
   it.each([

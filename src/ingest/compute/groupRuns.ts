@@ -2,7 +2,7 @@
 // files; every other file is a run of its own. Also reads what the run says about itself (domain, models, trials).
 import { AppError } from "../../errors.js";
 import type { MetricsRule } from "../../metrics/tau2.js";
-import { redactSecrets } from "../redactSecrets.js";
+import { redactSecrets } from "../../lib/redactSecrets.js";
 import { firstIssue, infoSchema } from "./resultsFormats.js";
 import type { SimulationSummary, TaskEntry, ValidatedFile } from "./validationPass.js";
 

@@ -1,5 +1,6 @@
 // Pass 1 over one file: scan it, parse and check every item, and keep what the write pass and the metrics need
 // (a small summary and the byte range of each task and simulation). Nothing is stored; any error is a 400.
+import { throwIfCancelled } from "../cancelled.js";
 import { isUtf8 } from "node:buffer";
 import type { z } from "zod";
 import { AppError } from "../../errors.js";
@@ -95,7 +96,7 @@ export async function validateChunks(chunks: AsyncIterable<Buffer>, options: Val
   });
   try {
     for await (const chunk of chunks) {
-      if (options.signal?.aborted) throw new AppError("CANCELLED", "ingest cancelled");
+      throwIfCancelled(options.signal);
       scanner.push(chunk);
       options.onChunk?.(scanner.position, validator.simulations.length);
     }

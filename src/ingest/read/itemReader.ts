@@ -1,5 +1,6 @@
 // The write pass re-reads each task and simulation by the byte range the validation pass recorded, so only one
 // item is in memory at a time and the file is never scanned twice.
+import { ingestCancelled } from "../cancelled.js";
 import { open, type FileHandle } from "node:fs/promises";
 import { AppError } from "../../errors.js";
 import type { ByteBudget } from "./byteBudget.js";
@@ -31,7 +32,7 @@ export class ItemReader {
   /** The item at `ref` of `path`, parsed (secrets still in: the writer redacts what it stores). */
   async read(path: string, ref: ItemRef, item: string): Promise<unknown> {
     await this.memory.take(ref.length, this.signal).catch((cause) => {
-      throw this.signal?.aborted ? new AppError("CANCELLED", "ingest cancelled", { cause }) : cause;
+      throw this.signal?.aborted ? ingestCancelled(cause) : cause;
     });
     try {
       const bytes = await this.bytes(path, ref, item);

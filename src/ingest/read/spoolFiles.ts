@@ -5,12 +5,16 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { processAlive } from "../../lib/processAlive.js";
 
 /** This process's life: an earlier one with the same pid (pid 1 in a container after a restart) has another. */
 const LIFE = randomBytes(4).toString("hex");
 const OURS = /^ingest-(\d+)-([0-9a-f]{8})-[0-9a-f-]{36}\.json$/;
 
 /** A new file name in the spool, unique and marked as this process's. */
+/** The spool of a DATA_DIR. */
+export const spoolDirOf = (dataDir: string) => join(dataDir, "ingest-spool");
+
 export function spoolPath(dir: string): string {
   return join(dir, `ingest-${process.pid}-${LIFE}-${randomUUID()}.json`);
 }
@@ -30,15 +34,6 @@ function isInUse(name: string): boolean {
   const match = OURS.exec(name);
   if (!match) return false;
   const pid = Number(match[1]);
-  return pid === process.pid ? match[2] === LIFE : pid > 0 && isAlive(pid);
+  return pid === process.pid ? match[2] === LIFE : pid > 0 && processAlive(pid);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import type { SpanType } from "../../recorder/types.js";
 import type { MessageRecord, ToolCallRecord } from "../compute/resultsFormats.js";
-import { redactSecrets } from "../redactSecrets.js";
+import { redactSecrets } from "../../lib/redactSecrets.js";
 
 export interface SpanSpec {
   id: string;

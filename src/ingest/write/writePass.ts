@@ -1,7 +1,7 @@
 // Pass 2: what the validation pass accepted goes to the Recorder. Dataset rows first, then per run an experiment
 // with one row per task (scores, metrics), a child span per trial, and the conversation under each trial.
+import { throwIfCancelled } from "../cancelled.js";
 import { isDeepStrictEqual } from "node:util";
-import { AppError } from "../../errors.js";
 import { INFRASTRUCTURE_ERROR, taskMeanReward, taskPassAtK, taskPassHatK, type Tau2Metrics, type TaskStats } from "../../metrics/tau2.js";
 import type { DatasetHandle, ExperimentHandle, Recorder, RecorderSpan, SpanEvent } from "../../recorder/types.js";
 import { simulationsByTask, type Run, type RunSimulation } from "../compute/groupRuns.js";
@@ -9,7 +9,7 @@ import { mean } from "../compute/metricsReport.js";
 import type { MessageRecord } from "../compute/resultsFormats.js";
 import type { SimulationSummary } from "../compute/validationPass.js";
 import type { ItemReader } from "../read/itemReader.js";
-import { redactSecrets } from "../redactSecrets.js";
+import { redactSecrets } from "../../lib/redactSecrets.js";
 import { conversationSpans, deterministicId, epochSeconds, type SpanSpec } from "./conversationSpans.js";
 import { datasetRow, taskDefinition, type TaskDefinition } from "./datasetRows.js";
 
@@ -47,7 +47,7 @@ export async function writeDataset(
   };
   for (const run of runs) {
     for (const task of run.tasks) {
-      checkAborted(ctx.signal);
+      throwIfCancelled(ctx.signal);
       const item = await ctx.reader.read(task.path, task.ref, `task ${task.id}`);
       const definition = taskDefinition(item, run.header.format);
       const known = definitions.get(task.id);
@@ -103,7 +103,7 @@ async function writeRows(experiment: ExperimentHandle, run: Run, target: Experim
   let newRows = 0;
   let pendingBytes = 0;
   for (const [taskId, simulations] of simulationsByTask(run)) {
-    checkAborted(ctx.signal);
+    throwIfCancelled(ctx.signal);
     const rowId = deterministicId(`tau2-row\u0000${run.header.domain}\u0000${taskId}`);
     if (!existing.has(rowId)) newRows++;
     const definition = target.definitions.get(taskId);
@@ -259,8 +259,4 @@ function earliest(simulations: RunSimulation[]): number | undefined {
 function latest(simulations: RunSimulation[]): number | undefined {
   const times = simulations.map((s) => epochSeconds(s.endTime)).filter((t): t is number => t !== undefined);
   return times.length > 0 ? Math.max(...times) : undefined;
-}
-
-function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AppError("CANCELLED", "ingest cancelled");
 }

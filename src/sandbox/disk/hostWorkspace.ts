@@ -4,6 +4,7 @@
 // is swept at the next start without touching another live service's.
 import { chown, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { processAlive } from "../../lib/processAlive.js";
 
 export interface Owner {
   uid: number;
@@ -36,15 +37,6 @@ export async function createWorkspace(baseDir: string, owner: Owner | undefined)
   return { root, work, tmp, owner, remove: () => rm(root, { recursive: true, force: true }) };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Removes what the sandbox left under `baseDir` for services that are no longer running (at start), or this
  * service's own (`ours`, at shutdown). Returns how many were removed.
@@ -56,7 +48,7 @@ export async function sweepLeftovers(baseDir: string, which: "dead" | "ours"): P
     const match = /^sema4-(?:run|db)-(\d+)-/.exec(name);
     if (!match) continue;
     const pid = Number(match[1]);
-    if (which === "ours" ? pid !== process.pid : pid === process.pid || alive(pid)) continue;
+    if (which === "ours" ? pid !== process.pid : pid === process.pid || processAlive(pid)) continue;
     await rm(join(baseDir, name), { recursive: true, force: true });
     removed++;
   }

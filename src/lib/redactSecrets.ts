@@ -2,7 +2,7 @@
 // Values under secret-looking keys, and strings that look like credentials anywhere, are replaced before anything
 // is stored, sent, logged or returned.
 
-import { REDACTED } from "../lib/secretRedactor.js";
+import { REDACTED } from "./secretRedactor.js";
 
 // Key names, compared without case, `_`, `-` or `.`: api_key, apiKey, openai_api_key, access_token, client_secret,
 // password, Authorization, aws_secret_access_key, … but not max_tokens / prompt_tokens (plural counts).
