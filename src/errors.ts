@@ -1,5 +1,5 @@
-// One error type for the whole service. Routes and modules throw AppError with a code of the catalog below;
-// src/server/errorHandler.ts maps it to HTTP.
+// One error type for the whole service. Routes and modules throw AppError with a code of the catalog below; each
+// route group of src/server maps it to HTTP in its own error shape (the service's, or the Braintrust protocol's).
 
 /**
  * The catalog: every code the service reports and its HTTP status. The codes are part of the API (the `code` of an
@@ -9,9 +9,13 @@ const ERROR_STATUS = {
   BAD_REQUEST: 400,
   /** The request, or a file it carries, is not what its schema says. */
   VALIDATION_FAILED: 400,
+  /** A value given for one of an evaluator's declared parameters does not fit its declaration. */
+  INVALID_PARAMETER: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** A remote eval names an evaluator this service does not serve. */
+  EVALUATOR_NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -31,11 +35,6 @@ export interface AppErrorOptions {
   cause?: unknown;
   /** Seconds, sent as Retry-After on 429/503. */
   retryAfter?: number;
-  /**
-   * The Braintrust dev-server protocol has two error bodies: `{"error":{"message","status"}}` and a flat
-   * `{"error":"…"}`. Clients of those routes match them byte for byte, so such errors say which one they use.
-   */
-  wire?: "braintrust" | "braintrust-flat";
 }
 
 export class AppError extends Error {
@@ -43,7 +42,6 @@ export class AppError extends Error {
   readonly statusCode: number;
   readonly details?: unknown;
   readonly retryAfter?: number;
-  readonly wire?: AppErrorOptions["wire"];
 
   constructor(
     readonly code: ErrorCode,
@@ -54,7 +52,6 @@ export class AppError extends Error {
     this.statusCode = ERROR_STATUS[code];
     this.details = options.details;
     this.retryAfter = options.retryAfter;
-    this.wire = options.wire;
   }
 }
 

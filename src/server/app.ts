@@ -114,6 +114,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     evalsPerMinute: config.RATE_LIMIT_EVAL_PER_MINUTE,
     evalBodyLimit: config.EVAL_BODY_LIMIT,
     redactor,
+    production: config.NODE_ENV === "production",
   });
 
   const operatorAuth = makeOperatorAuth({

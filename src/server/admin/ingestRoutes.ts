@@ -13,7 +13,7 @@ import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../devserver/sse.js";
-import { renderError, toAppError } from "../errorHandler.js";
+import { serviceErrorBody, toAppError } from "../errorHandler.js";
 
 export interface IngestRoutesOptions {
   recorder: Recorder;
@@ -110,7 +110,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
       if (!sse) throw error;
       const appError = toAppError(error);
       request.log.info({ code: appError.code, msg: appError.message }, "ingest failed");
-      sse.send("error", JSON.stringify(renderError(appError, opts.redactor)));
+      sse.send("error", JSON.stringify(opts.redactor.value(serviceErrorBody(appError))));
     } finally {
       opts.shutdownSignal?.removeEventListener("abort", stopOnShutdown);
       await job.dispose();

@@ -6,7 +6,7 @@ import { AppError } from "../../errors.js";
 import { askSqlAgent, prepareAsk, type SqlRuntime } from "../../evals/sqlRuntime.js";
 import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../devserver/sse.js";
-import { renderError, toAppError } from "../errorHandler.js";
+import { serviceErrorBody, toAppError } from "../errorHandler.js";
 import { perMinute } from "../plugins/rateLimit.js";
 
 export interface AgentRoutesOptions {
@@ -65,7 +65,7 @@ export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, o
         });
         sse.send("result", JSON.stringify(result));
       } catch (e) {
-        sse.send("error", JSON.stringify(renderError(toAppError(e), opts.runtime.redactor).error));
+        sse.send("error", JSON.stringify(opts.runtime.redactor.value(serviceErrorBody(toAppError(e)).error)));
       } finally {
         sse.end();
       }

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ExperimentSummary } from "braintrust";
-import { AppError, messageOf } from "../../errors.js";
+import { AppError } from "../../errors.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BraintrustSessions } from "../../braintrust/sessions.js";
 import type { EvaluatorRegistry } from "../../evals/registry.js";
@@ -12,6 +12,8 @@ import { runRemoteEval, type RemoteEvalListener } from "../../evals/remoteEval.j
 import type { CaseStarted } from "../../evals/runner.js";
 import { makeCheckAuthorized, parseTokenHook } from "./authorize.js";
 import { evalBodySchema } from "./schemas.js";
+import { braintrustErrorBody, evalFailure } from "./errors.js";
+import { errorHandler } from "../errorHandler.js";
 import { openSse } from "./sse.js";
 import { abortScope } from "../../lib/abortScope.js";
 import { perMinute } from "../plugins/rateLimit.js";
@@ -35,9 +37,9 @@ export interface DevServerOptions {
   evalBodyLimit: number;
   /** The service's redactor; each run adds its caller's token. */
   redactor: SecretRedactor;
+  /** NODE_ENV is production: internal errors say no more than that. */
+  production: boolean;
 }
-
-const config = { braintrustWire: true };
 
 /** The /list body, built once: the registry does not change after start-up. */
 function listBody(registry: EvaluatorRegistry): string {
@@ -53,18 +55,6 @@ function listBody(registry: EvaluatorRegistry): string {
   return JSON.stringify(defs);
 }
 
-/**
- * The error event: the reference sent `{}` for ordinary errors; this keeps the message (and HTTP details), redacted:
- * what Braintrust or a model endpoint answered may quote a key.
- */
-function errorPayload(e: unknown, redactor: SecretRedactor): Record<string, unknown> {
-  const http = e as { status?: unknown; text?: unknown; data?: unknown };
-  return redactor.value({
-    message: messageOf(e),
-    ...(typeof http?.status === "number" ? { status: http.status, text: http.text, data: http.data } : {}),
-  });
-}
-
 export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app, opts) => {
   const checkAuthorized = makeCheckAuthorized(opts.sessions, opts.allowedOrg);
   const list = listBody(opts.registry);
@@ -72,6 +62,8 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
   let runningEvals = 0;
   const runningByCaller = new Map<string, number>();
 
+  // Encapsulated: the protocol's error shapes on these routes only.
+  app.setErrorHandler(errorHandler({ production: opts.production, redactor: opts.redactor, shape: braintrustErrorBody }));
   app.addHook("preHandler", parseTokenHook);
   // Like the reference (Express's json parser skips other types), a body that is not JSON reaches /eval as no
   // body, so the caller gets the same 400 "Invalid request" a missing body gets, not a 415.
@@ -80,24 +72,24 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
     done(null, undefined),
   );
 
-  app.get("/", { config }, async (_request, reply) => reply.type("text/html; charset=utf-8").send("Hello, world!"));
+  app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").send("Hello, world!"));
 
   const serveList = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header("etag", listEtag);
     if (request.headers["if-none-match"] === listEtag) return reply.status(304).send();
     return reply.type("application/json; charset=utf-8").send(list);
   };
-  app.get("/list", { config, preHandler: checkAuthorized }, serveList);
-  app.post("/list", { config, preHandler: checkAuthorized }, serveList);
+  app.get("/list", { preHandler: checkAuthorized }, serveList);
+  app.post("/list", { preHandler: checkAuthorized }, serveList);
 
-  app.post("/eval", { config, bodyLimit: opts.evalBodyLimit, preHandler: [checkAuthorized, perMinute(app, opts.evalsPerMinute)] }, async (request, reply) => {
+  app.post("/eval", { bodyLimit: opts.evalBodyLimit, preHandler: [checkAuthorized, perMinute(app, opts.evalsPerMinute)] }, async (request, reply) => {
     const parsed = evalBodySchema.safeParse(request.body);
     if (!parsed.success) {
-      throw new AppError("VALIDATION_FAILED", "Invalid request", { wire: "braintrust", details: parsed.error.issues });
+      throw parsed.error;
     }
     const body = parsed.data;
     const entry = opts.registry.get(body.name);
-    if (!entry) throw new AppError("NOT_FOUND", `Evaluator '${body.name}' not found`, { wire: "braintrust-flat" });
+    if (!entry) throw new AppError("EVALUATOR_NOT_FOUND", `Evaluator '${body.name}' not found`);
     const parameters = validateParameters(body.parameters, entry.evaluator.parameters);
     if (runningEvals >= opts.maxConcurrentEvals) {
       throw new AppError("BUSY", `Too many evals running (${runningEvals}); try again shortly`, { retryAfter: 5 });
@@ -161,7 +153,7 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
           sse.send("summary", JSON.stringify(summary));
         } catch (e) {
           if (!sse.closed) request.log.warn({ err: e }, "eval failed");
-          sse.send("error", JSON.stringify(errorPayload(e, redactor)));
+          sse.send("error", JSON.stringify(redactor.value(evalFailure(e))));
         } finally {
           run.dispose();
         }
@@ -186,7 +178,7 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
       } catch (e) {
         if (e instanceof AppError) throw e;
         request.log.warn({ err: e }, "eval failed");
-        return reply.status(500).send({ error: errorPayload(e, redactor) });
+        return reply.status(500).send({ error: redactor.value(evalFailure(e)) });
       } finally {
         run.dispose();
       }
