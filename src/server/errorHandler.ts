@@ -54,7 +54,7 @@ export function errorHandler({ production, redactor, shape }: ErrorHandlerOption
     if (appError.statusCode >= 500) {
       request.log.error({ err }, "request failed");
     } else {
-      request.log.info({ code: appError.code, msg: appError.message }, "request rejected");
+      request.log.info({ code: appError.code, error: appError.message }, "request rejected");
     }
     // Internal errors never show their cause in production; outside it the message helps a developer.
     if (production && appError.code === "INTERNAL") {

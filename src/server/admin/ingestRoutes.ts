@@ -109,7 +109,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     } catch (error) {
       if (!sse) throw error;
       const appError = toAppError(error);
-      request.log.info({ code: appError.code, msg: appError.message }, "ingest failed");
+      request.log.info({ code: appError.code, error: appError.message }, "ingest failed");
       sse.send("error", JSON.stringify(opts.redactor.value(serviceErrorBody(appError))));
     } finally {
       opts.shutdownSignal?.removeEventListener("abort", stopOnShutdown);
