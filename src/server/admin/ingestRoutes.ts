@@ -13,6 +13,7 @@ import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../devserver/sse.js";
+import { requestScope } from "../http/requestScope.js";
 import { serviceErrorBody, toAppError } from "../errorHandler.js";
 
 export interface IngestRoutesOptions {
@@ -80,24 +81,18 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     });
     const query = parseNames(request.query);
     const wantsEvents = (request.headers.accept ?? "").includes("text/event-stream");
-    const controller = new AbortController();
-    const stopOnShutdown = () => controller.abort(new Error("server shutting down"));
-    opts.shutdownSignal?.addEventListener("abort", stopOnShutdown, { once: true });
-    // A client that goes away while its files are still being read cancels the ingest; once writing has begun,
-    // the write completes so that the store is not left half-written.
-    let writing = false;
-    request.raw.on("close", () => {
-      if (!writing && !request.raw.complete) controller.abort(new Error("client closed the connection"));
-    });
+    const run = requestScope(reply, opts.shutdownSignal);
     const sse = wantsEvents ? openSse(reply, opts.heartbeatMs ?? 15_000) : undefined;
     const onProgress = sse ? (p: IngestProgress) => sse.send("progress", JSON.stringify(p)) : undefined;
-    const job = new IngestJob(settings, { signal: controller.signal, onProgress });
+    const job = new IngestJob(settings, { signal: run.signal, onProgress });
     jobs.add(job);
     try {
       const names = request.isMultipart()
         ? await readParts(request, job, query, opts.bodyLimit)
         : await readBody(request, job, query, opts.bodyLimit);
-      writing = true;
+      // A client that goes away while its files are still being read cancels the ingest; once writing has begun,
+      // the write completes so that the store is not left half-written.
+      run.keepOnDisconnect();
       const report = await job.commit({
         experiments: names.experiment === undefined ? [] : [names.experiment].flat(),
         dataset: names.dataset,
@@ -112,7 +107,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
       request.log.info({ code: appError.code, error: appError.message }, "ingest failed");
       sse.send("error", JSON.stringify(opts.redactor.value(serviceErrorBody(appError))));
     } finally {
-      opts.shutdownSignal?.removeEventListener("abort", stopOnShutdown);
+      run.dispose();
       await job.dispose();
       jobs.delete(job);
       sse?.end();

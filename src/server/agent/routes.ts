@@ -8,6 +8,7 @@ import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../devserver/sse.js";
 import { serviceErrorBody, toAppError } from "../errorHandler.js";
 import { perMinute } from "../plugins/rateLimit.js";
+import { requestScope } from "../http/requestScope.js";
 
 export interface AgentRoutesOptions {
   runtime: SqlRuntime;
@@ -43,24 +44,18 @@ export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, o
   // The limit is a route hook, so it runs after the authorization above and before the body is read.
   app.post("/agent", { onRequest: perMinute(app, opts.requestsPerMinute), bodyLimit: 64 * 1024 }, async (request, reply) => {
     const body = parseBody(request.body);
-    const controller = new AbortController();
-    const stop = () => controller.abort(new Error("server shutting down"));
-    opts.shutdownSignal?.addEventListener("abort", stop, { once: true });
-    reply.raw.once("close", () => {
-      if (!reply.raw.writableFinished) controller.abort(new Error("client closed the connection"));
-    });
+    const run = requestScope(reply, opts.shutdownSignal);
     const where = { recorder: opts.recorder, project: opts.project };
     try {
       if (!(request.headers.accept ?? "").includes("text/event-stream")) {
-        return await askSqlAgent(opts.runtime, where, body, { signal: controller.signal });
+        return await askSqlAgent(opts.runtime, where, body, { signal: run.signal });
       }
       // Problems of the request itself are plain HTTP errors, answered before the stream opens.
       prepareAsk(opts.runtime, body);
       const sse = openSse(reply, opts.heartbeatMs);
-      sse.signal.addEventListener("abort", () => controller.abort(sse.signal.reason), { once: true });
       try {
         const result = await askSqlAgent(opts.runtime, where, body, {
-          signal: controller.signal,
+          signal: run.signal,
           onStep: (step) => sse.send("step", JSON.stringify(step)),
         });
         sse.send("result", JSON.stringify(result));
@@ -70,7 +65,7 @@ export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, o
         sse.end();
       }
     } finally {
-      opts.shutdownSignal?.removeEventListener("abort", stop);
+      run.dispose();
       opts.recorder.flush().catch((err) => request.log.warn({ err }, "recorder flush failed"));
     }
   });

@@ -15,7 +15,7 @@ import { evalBodySchema } from "./schemas.js";
 import { braintrustErrorBody, evalFailure } from "./errors.js";
 import { errorHandler } from "../errorHandler.js";
 import { openSse } from "./sse.js";
-import { abortScope } from "../../lib/abortScope.js";
+import { requestScope } from "../http/requestScope.js";
 import { perMinute } from "../plugins/rateLimit.js";
 
 export interface DevServerOptions {
@@ -125,6 +125,13 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
     runningEvals++;
     runningByCaller.set(caller.id, callerRunning + 1);
     request.log.info({ evaluator: entry.name, stream: body.stream === true }, "starting eval");
+    const run = requestScope(reply, opts.shutdownSignal);
+    const runOptions = {
+      signal: run.signal,
+      defaultConcurrency: opts.defaultConcurrency,
+      caseTimeoutMs: opts.caseTimeoutMs,
+      redactor,
+    };
     try {
       if (body.stream) {
         const sse = openSse(reply, opts.heartbeatMs);
@@ -142,48 +149,29 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
                 : progress({ format: "code", output_type: "completion", event: "error", data: result.error }, result),
             ),
         };
-        const run = abortScope([sse.signal, opts.shutdownSignal]);
         try {
-          const summary = await runRemoteEval(caller, evalRequest, listener, {
-            signal: run.signal,
-            defaultConcurrency: opts.defaultConcurrency,
-            caseTimeoutMs: opts.caseTimeoutMs,
-            redactor,
-          });
+          const summary = await runRemoteEval(caller, evalRequest, listener, runOptions);
           sse.send("summary", JSON.stringify(summary));
         } catch (e) {
           if (!sse.closed) request.log.warn({ err: e }, "eval failed");
           sse.send("error", JSON.stringify(redactor.value(evalFailure(e))));
-        } finally {
-          run.dispose();
         }
         sse.send("done", "");
         sse.end();
         return reply;
       }
 
-      const closed = new AbortController();
-      reply.raw.on("close", () => {
-        if (!reply.raw.writableFinished) closed.abort(new Error("client closed the connection"));
-      });
       let summary: ExperimentSummary;
-      const run = abortScope([closed.signal, opts.shutdownSignal]);
       try {
-        summary = await runRemoteEval(caller, evalRequest, {}, {
-          signal: run.signal,
-          defaultConcurrency: opts.defaultConcurrency,
-          caseTimeoutMs: opts.caseTimeoutMs,
-          redactor,
-        });
+        summary = await runRemoteEval(caller, evalRequest, {}, runOptions);
       } catch (e) {
         if (e instanceof AppError) throw e;
         request.log.warn({ err: e }, "eval failed");
         return reply.status(500).send({ error: redactor.value(evalFailure(e)) });
-      } finally {
-        run.dispose();
       }
       return reply.send(summary);
     } finally {
+      run.dispose();
       runningEvals--;
       const left = (runningByCaller.get(caller.id) ?? 1) - 1;
       if (left > 0) runningByCaller.set(caller.id, left);

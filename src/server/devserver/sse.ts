@@ -1,12 +1,11 @@
-// Server-sent events on a hijacked reply: headers go out at once (the reference waited for its first event),
-// a comment line keeps idle proxies from cutting long runs, and a closed connection aborts the run.
+// Server-sent events on a hijacked reply: headers go out at once (the reference waited for its first event), and
+// a comment line keeps idle proxies from cutting long runs. A closed connection aborts the run through its
+// requestScope.
 import type { FastifyReply } from "fastify";
 
 export interface SseStream {
   send(event: string, data: string): void;
   end(): void;
-  /** Aborts when the client goes away before end(). */
-  readonly signal: AbortSignal;
   readonly closed: boolean;
 }
 
@@ -22,16 +21,11 @@ export function openSse(reply: FastifyReply, heartbeatMs: number): SseStream {
     "x-accel-buffering": "no",
   });
   raw.flushHeaders();
-  const controller = new AbortController();
   let ended = false;
   const heartbeat = setInterval(() => raw.write(": ping\n\n"), heartbeatMs);
   heartbeat.unref();
-  raw.on("close", () => {
-    clearInterval(heartbeat);
-    if (!ended) controller.abort(new Error("client closed the connection"));
-  });
+  raw.on("close", () => clearInterval(heartbeat));
   return {
-    signal: controller.signal,
     get closed() {
       return ended || raw.destroyed;
     },
