@@ -12,7 +12,7 @@ import { sweepSpool } from "../../ingest/spool.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
-import { openSse } from "../devserver/sse.js";
+import { openSse } from "../http/sse.js";
 import { requestScope } from "../http/requestScope.js";
 import { serviceErrorBody, toAppError } from "../errorHandler.js";
 
@@ -82,7 +82,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     const query = parseNames(request.query);
     const wantsEvents = (request.headers.accept ?? "").includes("text/event-stream");
     const run = requestScope(reply, opts.shutdownSignal);
-    const sse = wantsEvents ? openSse(reply, opts.heartbeatMs ?? 15_000) : undefined;
+    const sse = wantsEvents ? openSse(reply, { heartbeatMs: opts.heartbeatMs ?? 15_000, redactor: opts.redactor }) : undefined;
     const onProgress = sse ? (p: IngestProgress) => sse.send("progress", JSON.stringify(p)) : undefined;
     const job = new IngestJob(settings, { signal: run.signal, onProgress });
     jobs.add(job);
@@ -105,7 +105,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
       if (!sse) throw error;
       const appError = toAppError(error);
       request.log.info({ code: appError.code, error: appError.message }, "ingest failed");
-      sse.send("error", JSON.stringify(opts.redactor.value(serviceErrorBody(appError))));
+      sse.sendError(serviceErrorBody(appError));
     } finally {
       run.dispose();
       await job.dispose();

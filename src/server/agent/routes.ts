@@ -5,7 +5,7 @@ import { z } from "zod";
 import { AppError } from "../../errors.js";
 import { askSqlAgent, prepareAsk, type SqlRuntime } from "../../evals/sqlRuntime.js";
 import type { Recorder } from "../../recorder/types.js";
-import { openSse } from "../devserver/sse.js";
+import { openSse } from "../http/sse.js";
 import { serviceErrorBody, toAppError } from "../errorHandler.js";
 import { perMinute } from "../plugins/rateLimit.js";
 import { requestScope } from "../http/requestScope.js";
@@ -52,7 +52,7 @@ export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, o
       }
       // Problems of the request itself are plain HTTP errors, answered before the stream opens.
       prepareAsk(opts.runtime, body);
-      const sse = openSse(reply, opts.heartbeatMs);
+      const sse = openSse(reply, { heartbeatMs: opts.heartbeatMs, redactor: opts.runtime.redactor });
       try {
         const result = await askSqlAgent(opts.runtime, where, body, {
           signal: run.signal,
@@ -60,7 +60,7 @@ export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, o
         });
         sse.send("result", JSON.stringify(result));
       } catch (e) {
-        sse.send("error", JSON.stringify(opts.runtime.redactor.value(serviceErrorBody(toAppError(e)).error)));
+        sse.sendError(serviceErrorBody(toAppError(e)).error);
       } finally {
         sse.end();
       }

@@ -14,7 +14,7 @@ import { makeCheckAuthorized, parseTokenHook } from "./authorize.js";
 import { evalBodySchema } from "./schemas.js";
 import { braintrustErrorBody, evalFailure } from "./errors.js";
 import { errorHandler } from "../errorHandler.js";
-import { openSse } from "./sse.js";
+import { openSse } from "../http/sse.js";
 import { requestScope } from "../http/requestScope.js";
 import { perMinute } from "../plugins/rateLimit.js";
 
@@ -134,7 +134,7 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
     };
     try {
       if (body.stream) {
-        const sse = openSse(reply, opts.heartbeatMs);
+        const sse = openSse(reply, { heartbeatMs: opts.heartbeatMs, redactor });
         const listener: RemoteEvalListener = {
           onStart: (summary) => sse.send("start", JSON.stringify(summary)),
           onTaskProgress: (event, started) => sse.send("progress", progress({ ...event }, started)),
@@ -154,7 +154,7 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
           sse.send("summary", JSON.stringify(summary));
         } catch (e) {
           if (!sse.closed) request.log.warn({ err: e }, "eval failed");
-          sse.send("error", JSON.stringify(redactor.value(evalFailure(e))));
+          sse.sendError(evalFailure(e));
         }
         sse.send("done", "");
         sse.end();
