@@ -7,6 +7,7 @@ import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
 import { registerErrorHandler } from "./errorHandler.js";
 import { registerJsonBodyParser } from "./jsonBody.js";
+import { serializerCompiler, validatorCompiler } from "./http/zodSchemas.js";
 import { healthRoutes } from "./health/routes.js";
 import { createLogger, type Logger } from "../logger.js";
 import { BraintrustSessions } from "../braintrust/sessions.js";
@@ -86,6 +87,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const { redactor } = sqlRuntime;
   registerErrorHandler(app, { production: config.NODE_ENV === "production", redactor });
   registerJsonBodyParser(app);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.setNotFoundHandler((request) => {
     throw new AppError("NOT_FOUND", `Cannot ${request.method} ${request.url.split("?")[0]}`);
   });

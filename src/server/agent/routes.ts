@@ -1,14 +1,14 @@
 // POST /agent: one question to the SQL agent. JSON in, JSON out; with `Accept: text/event-stream` each step is an
 // SSE `step` event as it happens, then `result` (or `error`). A client that goes away cancels the run.
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { AppError } from "../../errors.js";
 import { askSqlAgent, prepareAsk, type SqlRuntime } from "../../evals/sqlRuntime.js";
 import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../http/sse.js";
 import { serviceErrorBody, toAppError } from "../errorHandler.js";
 import { perMinute } from "../plugins/rateLimit.js";
 import { requestScope } from "../http/requestScope.js";
+import type { ZodRoutes } from "../http/zodSchemas.js";
 
 export interface AgentRoutesOptions {
   runtime: SqlRuntime;
@@ -21,29 +21,25 @@ export interface AgentRoutesOptions {
 }
 
 const bodySchema = z
-  .object({
-    question: z.string().trim().min(1, "question is empty").max(4_000).optional(),
-    task_id: z.string().min(1).optional(),
-    model: z.string().trim().min(1, "model is empty").max(200).optional(),
-    max_retries: z.number().int().min(0).max(10).optional(),
-  })
+  .object(
+    {
+      question: z.string().trim().min(1, "question is empty").max(4_000).optional(),
+      task_id: z.string().min(1).optional(),
+      model: z.string().trim().min(1, "model is empty").max(200).optional(),
+      max_retries: z.number().int().min(0).max(10).optional(),
+    },
+    { error: (issue) => (issue.input === null ? 'send a JSON body: {"question": "…"}' : undefined) },
+  )
   .strict()
   .refine((b) => b.question !== undefined || b.task_id !== undefined, { message: "give a question (or a task_id)" });
 
-function parseBody(body: unknown) {
-  if (body === undefined || body === null) throw new AppError("BAD_REQUEST", 'send a JSON body: {"question": "…"}');
-  const parsed = bodySchema.safeParse(body);
-  if (!parsed.success) throw toAppError(parsed.error);
-  return parsed.data;
-}
-
-export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, opts) => {
+export const agentRoutes: ZodRoutes<AgentRoutesOptions> = async (app, opts) => {
   if (opts.authorize) app.addHook("onRequest", opts.authorize);
 
   // A question of at most 4 000 characters and three small fields: 64 KiB is plenty.
   // The limit is a route hook, so it runs after the authorization above and before the body is read.
-  app.post("/agent", { onRequest: perMinute(app, opts.requestsPerMinute), bodyLimit: 64 * 1024 }, async (request, reply) => {
-    const body = parseBody(request.body);
+  app.post("/agent", { onRequest: perMinute(app, opts.requestsPerMinute), bodyLimit: 64 * 1024, schema: { body: bodySchema } }, async (request, reply) => {
+    const { body } = request;
     const run = requestScope(reply, opts.shutdownSignal);
     const where = { recorder: opts.recorder, project: opts.project };
     try {

@@ -1,6 +1,6 @@
 // The Braintrust remote-eval (dev-server) protocol: GET /, GET|POST /list, POST /eval.
 import { createHash } from "node:crypto";
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ExperimentSummary } from "braintrust";
 import { AppError } from "../../errors.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
@@ -17,6 +17,7 @@ import { errorHandler } from "../errorHandler.js";
 import { openSse } from "../http/sse.js";
 import { requestScope } from "../http/requestScope.js";
 import { perMinute } from "../plugins/rateLimit.js";
+import type { ZodRoutes } from "../http/zodSchemas.js";
 
 export interface DevServerOptions {
   registry: EvaluatorRegistry;
@@ -55,7 +56,7 @@ function listBody(registry: EvaluatorRegistry): string {
   return JSON.stringify(defs);
 }
 
-export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app, opts) => {
+export const devServerRoutes: ZodRoutes<DevServerOptions> = async (app, opts) => {
   const checkAuthorized = makeCheckAuthorized(opts.sessions, opts.allowedOrg);
   const list = listBody(opts.registry);
   const listEtag = `W/"${createHash("sha1").update(list).digest("base64url")}"`;
@@ -64,7 +65,8 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
 
   // Encapsulated: the protocol's error shapes on these routes only.
   app.setErrorHandler(errorHandler({ production: opts.production, redactor: opts.redactor, shape: braintrustErrorBody }));
-  app.addHook("preHandler", parseTokenHook);
+  // The caller is checked before the body's schema (preValidation), as the reference does.
+  app.addHook("preValidation", parseTokenHook);
   // Like the reference (Express's json parser skips other types), a body that is not JSON reaches /eval as no
   // body, so the caller gets the same 400 "Invalid request" a missing body gets, not a 415.
   // Such a body is thrown away, so there is no reason to read more than a little of it (413 beyond).
@@ -79,15 +81,12 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
     if (request.headers["if-none-match"] === listEtag) return reply.status(304).send();
     return reply.type("application/json; charset=utf-8").send(list);
   };
-  app.get("/list", { preHandler: checkAuthorized }, serveList);
-  app.post("/list", { preHandler: checkAuthorized }, serveList);
+  app.get("/list", { preValidation: checkAuthorized }, serveList);
+  app.post("/list", { preValidation: checkAuthorized }, serveList);
 
-  app.post("/eval", { bodyLimit: opts.evalBodyLimit, preHandler: [checkAuthorized, perMinute(app, opts.evalsPerMinute)] }, async (request, reply) => {
-    const parsed = evalBodySchema.safeParse(request.body);
-    if (!parsed.success) {
-      throw parsed.error;
-    }
-    const body = parsed.data;
+  const callerChecks = [checkAuthorized, perMinute(app, opts.evalsPerMinute)];
+  app.post("/eval", { bodyLimit: opts.evalBodyLimit, preValidation: callerChecks, schema: { body: evalBodySchema } }, async (request, reply) => {
+    const { body } = request;
     const entry = opts.registry.get(body.name);
     if (!entry) throw new AppError("EVALUATOR_NOT_FOUND", `Evaluator '${body.name}' not found`);
     const parameters = validateParameters(body.parameters, entry.evaluator.parameters);
