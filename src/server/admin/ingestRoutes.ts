@@ -9,6 +9,7 @@ import { AppError, messageOf } from "../../errors.js";
 import type { IngestLimits } from "../../ingest/limits.js";
 import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/service.js";
 import { sweepSpool } from "../../ingest/spool.js";
+import { byteLimit } from "../../lib/byteLimit.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
@@ -139,14 +140,15 @@ async function readBody(request: FastifyRequest, job: IngestJob, names: Names, l
   }
   // Not destroyed when the ingest stops reading early: the socket must still carry the answer (see the drain above).
   const body = (request.body as Readable).iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
-  await job.addStream(names.filename ?? "body", limitBody(body, limit));
+  const limited = byteLimit(limit, () => new AppError("PAYLOAD_TOO_LARGE", `The body is over the limit of ${limit} bytes`));
+  await job.addStream(names.filename ?? "body", limited(body));
   return names;
 }
 
 /** Every file part is ingested as it arrives; fields name the experiments, dataset and project. */
 async function readParts(request: FastifyRequest, job: IngestJob, query: Names, limit: number): Promise<Names> {
   const fields: Record<string, string[]> = {};
-  let total = 0;
+  const limited = byteLimit(limit, () => new AppError("PAYLOAD_TOO_LARGE", `The files are over the limit of ${limit} bytes`));
   let files = 0;
   for await (const part of multipartStream(request.parts())) {
     if (part.type === "field") {
@@ -154,15 +156,8 @@ async function readParts(request: FastifyRequest, job: IngestJob, query: Names, 
       continue;
     }
     files++;
-    const counted = async function* (stream: AsyncIterable<Buffer>) {
-      for await (const chunk of stream) {
-        total += chunk.length;
-        if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `The files are over the limit of ${limit} bytes`);
-        yield chunk;
-      }
-    };
     try {
-      await job.addStream(part.filename || part.fieldname, counted(multipartStream(part.file)));
+      await job.addStream(part.filename || part.fieldname, limited(multipartStream(part.file)));
     } catch (error) {
       throw part.file.truncated ? tooLarge(part.filename, limit) : error;
     }
@@ -184,15 +179,6 @@ async function* multipartStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T> 
   } catch (error) {
     if (toAppError(error).statusCode < 500) throw error;
     throw new AppError("BAD_REQUEST", `Malformed multipart body: ${messageOf(error)}`);
-  }
-}
-
-async function* limitBody(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.length;
-    if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `The body is over the limit of ${limit} bytes`);
-    yield chunk;
   }
 }
 
