@@ -1,47 +1,40 @@
-// One error type for the whole service. Routes and modules throw AppError; src/server/errorHandler.ts maps it to HTTP.
-export type ErrorCode =
-  | "BAD_REQUEST"
-  | "VALIDATION_FAILED"
-  | "UNAUTHORIZED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "PAYLOAD_TOO_LARGE"
-  | "UNSUPPORTED_MEDIA_TYPE"
-  | "RATE_LIMITED"
-  | "BUSY"
-  | "NOT_CONFIGURED"
-  | "UPSTREAM_FAILED"
-  | "CANCELLED"
-  | "TIMEOUT"
-  | "INTERNAL";
+// One error type for the whole service. Routes and modules throw AppError with a code of the catalog below; each
+// route group of src/server maps it to HTTP in its own error shape (the service's, or the Braintrust protocol's).
 
-const STATUS: Record<ErrorCode, number> = {
+/**
+ * The catalog: every code the service reports and its HTTP status. The codes are part of the API (the `code` of an
+ * error body, the log): add codes, never rename one.
+ */
+const ERROR_STATUS = {
   BAD_REQUEST: 400,
+  /** The request, or a file it carries, is not what its schema says. */
   VALIDATION_FAILED: 400,
+  /** A value given for one of an evaluator's declared parameters does not fit its declaration. */
+  INVALID_PARAMETER: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** A remote eval names an evaluator this service does not serve. */
+  EVALUATOR_NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** The work was stopped before it ended: the client went away, or the service is shutting down. */
+  CANCELLED: 499,
+  INTERNAL: 500,
+  UPSTREAM_FAILED: 502,
   BUSY: 503,
   NOT_CONFIGURED: 503,
-  UPSTREAM_FAILED: 502,
-  CANCELLED: 499,
   TIMEOUT: 504,
-  INTERNAL: 500,
-};
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export interface AppErrorOptions {
   details?: unknown;
   cause?: unknown;
   /** Seconds, sent as Retry-After on 429/503. */
   retryAfter?: number;
-  /**
-   * The Braintrust dev-server protocol has two error bodies: `{"error":{"message","status"}}` and a flat
-   * `{"error":"…"}`. Clients of those routes match them byte for byte, so such errors say which one they use.
-   */
-  wire?: "braintrust" | "braintrust-flat";
 }
 
 export class AppError extends Error {
@@ -49,7 +42,6 @@ export class AppError extends Error {
   readonly statusCode: number;
   readonly details?: unknown;
   readonly retryAfter?: number;
-  readonly wire?: AppErrorOptions["wire"];
 
   constructor(
     readonly code: ErrorCode,
@@ -57,10 +49,9 @@ export class AppError extends Error {
     options: AppErrorOptions = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.statusCode = STATUS[code];
+    this.statusCode = ERROR_STATUS[code];
     this.details = options.details;
     this.retryAfter = options.retryAfter;
-    this.wire = options.wire;
   }
 }
 

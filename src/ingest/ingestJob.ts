@@ -14,7 +14,8 @@ import { groupRuns, type Run } from "./compute/groupRuns.js";
 import { buildComparisons, summarizeRun, type ComparisonReport, type RunMetricsReport } from "./compute/metricsReport.js";
 import { defaultDatasetName, experimentNames } from "./compute/naming.js";
 import { validateChunks, type ValidatedFile } from "./compute/validationPass.js";
-import { gunzipIfNeeded, limitBytes, READ_CHUNK_BYTES, startsWithGzipMagic } from "./read/decompressedStream.js";
+import { gunzipIfNeeded, READ_CHUNK_BYTES, startsWithGzipMagic } from "./read/decompressedStream.js";
+import { byteLimit } from "../lib/byteLimit.js";
 import { expandPaths } from "./read/expandPaths.js";
 import { headersTooLarge, spoolBusy, spoolTooLarge, type IngestLimits } from "./read/ingestLimits.js";
 import { ItemReader } from "./read/itemReader.js";
@@ -124,7 +125,8 @@ export class IngestJob {
     try {
       // Disposed while the file was being opened (the server is closing): nothing may stay behind.
       if (this.disposed) throw ingestCancelled();
-      const chunks = limitBytes(gunzipIfNeeded(stream, name), this.settings.limits.maxFileBytes, name);
+      const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `${name}: larger than ${this.settings.limits.maxFileBytes} bytes`, { details: { file: name } });
+      const chunks = byteLimit(this.settings.limits.maxFileBytes, tooLarge)(gunzipIfNeeded(stream, name));
       this.keep(await this.validate({ name, label }, path, this.spoolTo(spool, chunks, name), null));
     } finally {
       await spool.close();

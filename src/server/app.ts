@@ -6,6 +6,7 @@ import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
 import { registerErrorHandler } from "./errorHandler.js";
 import { registerJsonBodyParser } from "./jsonBody.js";
+import { serializerCompiler, validatorCompiler } from "./http/zodSchemas.js";
 import { healthRoutes } from "./health/routes.js";
 import { createLogger, type Logger } from "../logger.js";
 import { Services, type ServiceParts } from "../services.js";
@@ -62,6 +63,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const { redactor } = services;
   registerErrorHandler(app, { production: config.NODE_ENV === "production", redactor });
   registerJsonBodyParser(app);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.setNotFoundHandler((request) => {
     throw new AppError("NOT_FOUND", `Cannot ${request.method} ${request.url.split("?")[0]}`);
   });
@@ -84,6 +87,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     evalsPerMinute: config.RATE_LIMIT_EVAL_PER_MINUTE,
     evalBodyLimit: config.EVAL_BODY_LIMIT,
     redactor,
+    production: config.NODE_ENV === "production",
   });
 
   const operatorAuth = makeOperatorAuth({

@@ -1,26 +1,17 @@
-// The one place where errors become HTTP responses.
+// Where errors become HTTP answers. Whatever a route group throws is made an AppError, logged, rendered in the
+// group's error shape and redacted. The service's shape is {"error":{code,message,status,details?}}, set on the root
+// instance; a route group that speaks another protocol (the Braintrust dev server) sets its own handler with its
+// own shape, and Fastify's encapsulation keeps each to its routes.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import { AppError, isAppError } from "../errors.js";
 import type { SecretRedactor } from "../lib/secretRedactor.js";
 
-interface ErrorBody {
-  error: { code?: string; message: string; status: number; details?: unknown } | string;
-}
+/** A route group's error body for an AppError. */
+export type ErrorShape = (err: AppError) => unknown;
 
-/** The body of an error response or SSE error event, through the service's redactor like everything that leaves. */
-export function renderError(err: AppError, redactor: SecretRedactor): ErrorBody {
-  return redactor.value(errorBody(err));
-}
-
-function errorBody(err: AppError): ErrorBody {
-  if (err.wire === "braintrust-flat") return { error: err.message };
-  if (err.wire === "braintrust") {
-    // The reference reports a body that fails its schema as {message, errors} and everything else as {message, status}.
-    return err.details === undefined
-      ? { error: { message: err.message, status: err.statusCode } }
-      : ({ error: { message: err.message, errors: err.details } } as unknown as ErrorBody);
-  }
+/** The service's error body. */
+export function serviceErrorBody(err: AppError): { error: { code: string; message: string; status: number; details?: unknown } } {
   return {
     error: {
       code: err.code,
@@ -35,9 +26,10 @@ function errorBody(err: AppError): ErrorBody {
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   if (err instanceof ZodError) {
-    // The message names each field and what is wrong with it; `details` keeps zod's issues for programs.
+    // A request that fails its schema. The message names each field and what is wrong with it; `details` keeps
+    // zod's issues for programs, and `cause` the error itself for a group that renders issues its own way.
     const reasons = err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message));
-    return new AppError("VALIDATION_FAILED", `Invalid request: ${reasons.join("; ")}`, { details: err.issues });
+    return new AppError("VALIDATION_FAILED", `Invalid request: ${reasons.join("; ")}`, { details: err.issues, cause: err });
   }
   const fe = err as FastifyError;
   const status = typeof fe?.statusCode === "number" ? fe.statusCode : 500;
@@ -48,34 +40,32 @@ export function toAppError(err: unknown): AppError {
   return new AppError("INTERNAL", "Internal server error", { cause: err });
 }
 
-/** Routes that speak the Braintrust dev-server protocol set `config: { braintrustWire: true }`. */
-declare module "fastify" {
-  interface FastifyContextConfig {
-    braintrustWire?: boolean;
-  }
+export interface ErrorHandlerOptions {
+  production: boolean;
+  /** Every error body leaves through it: an upstream's message may quote a key. */
+  redactor: SecretRedactor;
+  shape: ErrorShape;
 }
 
-export function registerErrorHandler(app: FastifyInstance, { production, redactor }: { production: boolean; redactor: SecretRedactor }): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+/** A Fastify error handler that answers in `shape`. */
+export function errorHandler({ production, redactor, shape }: ErrorHandlerOptions) {
+  return (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     let appError = toAppError(err);
-    if (!appError.wire && request.routeOptions?.config?.braintrustWire) {
-      appError = new AppError(appError.code, appError.message, {
-        wire: "braintrust",
-        cause: appError.cause,
-        retryAfter: appError.retryAfter,
-      });
-    }
     if (appError.statusCode >= 500) {
       request.log.error({ err }, "request failed");
     } else {
-      request.log.info({ code: appError.code, msg: appError.message }, "request rejected");
+      request.log.info({ code: appError.code, error: appError.message }, "request rejected");
+    }
+    // Internal errors never show their cause in production; outside it the message helps a developer.
+    if (production && appError.code === "INTERNAL") {
+      appError = new AppError("INTERNAL", "Internal server error", { details: appError.details });
     }
     if (appError.retryAfter !== undefined) reply.header("retry-after", String(appError.retryAfter));
-    const body = renderError(appError, redactor);
-    // Internal errors never show their cause in production; outside it the message helps a developer.
-    if (production && appError.code === "INTERNAL" && typeof body.error === "object") {
-      body.error.message = "Internal server error";
-    }
-    return reply.status(appError.statusCode).send(body);
-  });
+    return reply.status(appError.statusCode).send(redactor.value(shape(appError)));
+  };
+}
+
+/** The service's error shape for every route of `app` whose group sets none of its own. */
+export function registerErrorHandler(app: FastifyInstance, options: Omit<ErrorHandlerOptions, "shape">): void {
+  app.setErrorHandler(errorHandler({ ...options, shape: serviceErrorBody }));
 }

@@ -288,4 +288,10 @@ describe("failures", () => {
     expect(noOrg.status).toBe(400);
     expect(await noOrg.json()).toEqual({ error: { message: "Missing x-bt-org-name header", status: 400 } });
   });
+
+  it("checks the caller before the body's schema, as the reference does: no token and a bad body is a 401", async () => {
+    const res = await fetch(`${svc.base}/eval`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: { message: "Unauthorized", status: 401 } });
+  });
 });

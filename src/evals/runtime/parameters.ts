@@ -95,9 +95,7 @@ export function validateParameters(values: Json | null | undefined, declared: un
     try {
       out[name] = validateOne(name, decl, given[name]);
     } catch (e) {
-      throw new AppError("VALIDATION_FAILED", `Invalid parameter '${name}': ${messageOf(e)}`, {
-        wire: "braintrust-flat",
-      });
+      throw new AppError("INVALID_PARAMETER", `Invalid parameter '${name}': ${messageOf(e)}`);
     }
   }
   return out;

@@ -54,12 +54,3 @@ export async function* gunzipIfNeeded(stream: AsyncIterable<Buffer>, name: strin
     await it.return?.();
   }
 }
-
-export async function* limitBytes(chunks: AsyncIterable<Buffer>, limit: number, name: string): AsyncGenerator<Buffer> {
-  let total = 0;
-  for await (const chunk of chunks) {
-    total += chunk.length;
-    if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `${name}: larger than ${limit} bytes`, { details: { file: name } });
-    yield chunk;
-  }
-}

@@ -3,17 +3,20 @@
 // hands each file part on, and the ingest job spools and validates it as it arrives.
 import type { Readable } from "node:stream";
 import multipart from "@fastify/multipart";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError, messageOf } from "../../errors.js";
 import type { IngestLimits } from "../../ingest/read/ingestLimits.js";
 import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/ingestJob.js";
 import { sweepSpool } from "../../ingest/read/spoolFiles.js";
+import { byteLimit } from "../../lib/byteLimit.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
-import { openSse } from "../devserver/sse.js";
-import { renderError, toAppError } from "../errorHandler.js";
+import { openSse } from "../http/sse.js";
+import { requestScope } from "../http/requestScope.js";
+import type { ZodRoutes } from "../http/zodSchemas.js";
+import { serviceErrorBody, toAppError } from "../errorHandler.js";
 
 export interface IngestRoutesOptions {
   recorder: Recorder;
@@ -31,7 +34,7 @@ export interface IngestRoutesOptions {
   authorize?: (request: FastifyRequest) => Promise<void>;
   /** Aborts ingests in flight when the server gives up draining. */
   shutdownSignal?: AbortSignal;
-  heartbeatMs?: number;
+  heartbeatMs: number;
   bootstrap?: BootstrapOptions;
 }
 
@@ -46,7 +49,7 @@ const namesSchema = z.object({
 });
 type Names = z.infer<typeof namesSchema>;
 
-export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app, opts) => {
+export const ingestRoutes: ZodRoutes<IngestRoutesOptions> = async (app, opts) => {
   // Encapsulated: only this plugin's routes get the raw body stream instead of a parsed one.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(STREAMED_TYPES, (_request, payload, done) => done(null, payload));
@@ -68,7 +71,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     await Promise.all([...jobs].map((job) => job.dispose()));
   });
 
-  app.post("/ingest", { bodyLimit: opts.bodyLimit }, async (request, reply) => {
+  app.post("/ingest", { bodyLimit: opts.bodyLimit, schema: { response: { 200: responseSchema } } }, async (request, reply) => {
     const declared = Number(request.headers["content-length"]);
     if (declared > opts.bodyLimit) {
       throw new AppError("PAYLOAD_TOO_LARGE", `The body (${declared} bytes) is over the limit of ${opts.bodyLimit} bytes`);
@@ -80,39 +83,32 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     });
     const query = parseNames(request.query);
     const wantsEvents = (request.headers.accept ?? "").includes("text/event-stream");
-    const controller = new AbortController();
-    const stopOnShutdown = () => controller.abort(new Error("server shutting down"));
-    opts.shutdownSignal?.addEventListener("abort", stopOnShutdown, { once: true });
-    // A client that goes away while its files are still being read cancels the ingest; once writing has begun,
-    // the write completes so that the store is not left half-written.
-    let writing = false;
-    request.raw.on("close", () => {
-      if (!writing && !request.raw.complete) controller.abort(new Error("client closed the connection"));
-    });
-    const sse = wantsEvents ? openSse(reply, opts.heartbeatMs ?? 15_000) : undefined;
+    const run = requestScope(reply, opts.shutdownSignal);
+    const sse = wantsEvents ? openSse(reply, { heartbeatMs: opts.heartbeatMs, redactor: opts.redactor }) : undefined;
     const onProgress = sse ? (p: IngestProgress) => sse.send("progress", JSON.stringify(p)) : undefined;
-    const job = new IngestJob(settings, { signal: controller.signal, onProgress });
+    const job = new IngestJob(settings, { signal: run.signal, onProgress });
     jobs.add(job);
     try {
       const names = request.isMultipart()
         ? await readParts(request, job, query, opts.bodyLimit)
         : await readBody(request, job, query, opts.bodyLimit);
-      writing = true;
+      // A client that goes away while its files are still being read cancels the ingest; once writing has begun,
+      // the write completes so that the store is not left half-written.
+      run.keepOnDisconnect();
       const report = await job.commit({
         experiments: names.experiment === undefined ? [] : [names.experiment].flat(),
         dataset: names.dataset,
         project: names.project,
       });
-      const body = responseSchema.parse(report);
-      if (!sse) return body;
-      sse.send("result", JSON.stringify(body));
+      if (!sse) return report;
+      sse.send("result", JSON.stringify(responseSchema.parse(report)));
     } catch (error) {
       if (!sse) throw error;
       const appError = toAppError(error);
-      request.log.info({ code: appError.code, msg: appError.message }, "ingest failed");
-      sse.send("error", JSON.stringify(renderError(appError, opts.redactor)));
+      request.log.info({ code: appError.code, error: appError.message }, "ingest failed");
+      sse.sendError(serviceErrorBody(appError));
     } finally {
-      opts.shutdownSignal?.removeEventListener("abort", stopOnShutdown);
+      run.dispose();
       await job.dispose();
       jobs.delete(job);
       sse?.end();
@@ -121,6 +117,10 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
   });
 };
 
+/**
+ * The names come from the query or, in a multipart upload, from form fields read mid-body, so they are checked
+ * here rather than by a route schema: both sources fail alike.
+ */
 function parseNames(raw: unknown): Names {
   const parsed = namesSchema.safeParse(raw);
   if (!parsed.success) {
@@ -140,14 +140,15 @@ async function readBody(request: FastifyRequest, job: IngestJob, names: Names, l
   }
   // Not destroyed when the ingest stops reading early: the socket must still carry the answer (see the drain above).
   const body = (request.body as Readable).iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
-  await job.addStream(names.filename ?? "body", limitBody(body, limit));
+  const limited = byteLimit(limit, () => new AppError("PAYLOAD_TOO_LARGE", `The body is over the limit of ${limit} bytes`));
+  await job.addStream(names.filename ?? "body", limited(body));
   return names;
 }
 
 /** Every file part is ingested as it arrives; fields name the experiments, dataset and project. */
 async function readParts(request: FastifyRequest, job: IngestJob, query: Names, limit: number): Promise<Names> {
   const fields: Record<string, string[]> = {};
-  let total = 0;
+  const limited = byteLimit(limit, () => new AppError("PAYLOAD_TOO_LARGE", `The files are over the limit of ${limit} bytes`));
   let files = 0;
   for await (const part of multipartStream(request.parts())) {
     if (part.type === "field") {
@@ -155,15 +156,8 @@ async function readParts(request: FastifyRequest, job: IngestJob, query: Names, 
       continue;
     }
     files++;
-    const counted = async function* (stream: AsyncIterable<Buffer>) {
-      for await (const chunk of stream) {
-        total += chunk.length;
-        if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `The files are over the limit of ${limit} bytes`);
-        yield chunk;
-      }
-    };
     try {
-      await job.addStream(part.filename || part.fieldname, counted(multipartStream(part.file)));
+      await job.addStream(part.filename || part.fieldname, limited(multipartStream(part.file)));
     } catch (error) {
       throw part.file.truncated ? tooLarge(part.filename, limit) : error;
     }
@@ -185,15 +179,6 @@ async function* multipartStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T> 
   } catch (error) {
     if (toAppError(error).statusCode < 500) throw error;
     throw new AppError("BAD_REQUEST", `Malformed multipart body: ${messageOf(error)}`);
-  }
-}
-
-async function* limitBody(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.length;
-    if (total > limit) throw new AppError("PAYLOAD_TOO_LARGE", `The body is over the limit of ${limit} bytes`);
-    yield chunk;
   }
 }
 
@@ -229,7 +214,7 @@ const dataset = z.object({ name: z.string(), rows: z.number().int(), new_rows: z
 const taskChange = z.object({ task_id: z.string(), baseline: z.number(), candidate: z.number() });
 
 /** The response, checked at the edge: what the README documents. */
-export const responseSchema = z.object({
+const responseSchema = z.object({
   dataset: dataset.nullable(),
   datasets: z.array(dataset),
   experiments: z.array(

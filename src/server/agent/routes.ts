@@ -1,14 +1,15 @@
 // POST /agent: one question to the SQL agent. JSON in, JSON out; with `Accept: text/event-stream` each step is an
 // SSE `step` event as it happens, then `result` (or `error`). A client that goes away cancels the run.
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { AppError } from "../../errors.js";
 import { askSqlAgent, prepareAsk } from "../../agent/ask.js";
 import type { AgentRuntime } from "../../agent/runtime.js";
 import type { Recorder } from "../../recorder/types.js";
-import { openSse } from "../devserver/sse.js";
-import { renderError, toAppError } from "../errorHandler.js";
+import { openSse } from "../http/sse.js";
+import { serviceErrorBody, toAppError } from "../errorHandler.js";
 import { perMinute } from "../plugins/rateLimit.js";
+import { requestScope } from "../http/requestScope.js";
+import type { ZodRoutes } from "../http/zodSchemas.js";
 
 export interface AgentRoutesOptions {
   runtime: AgentRuntime;
@@ -21,57 +22,47 @@ export interface AgentRoutesOptions {
 }
 
 const bodySchema = z
-  .object({
-    question: z.string().trim().min(1, "question is empty").max(4_000).optional(),
-    task_id: z.string().min(1).optional(),
-    model: z.string().trim().min(1, "model is empty").max(200).optional(),
-    max_retries: z.number().int().min(0).max(10).optional(),
-  })
+  .object(
+    {
+      question: z.string().trim().min(1, "question is empty").max(4_000).optional(),
+      task_id: z.string().min(1).optional(),
+      model: z.string().trim().min(1, "model is empty").max(200).optional(),
+      max_retries: z.number().int().min(0).max(10).optional(),
+    },
+    { error: (issue) => (issue.input === null ? 'send a JSON body: {"question": "…"}' : undefined) },
+  )
   .strict()
   .refine((b) => b.question !== undefined || b.task_id !== undefined, { message: "give a question (or a task_id)" });
 
-function parseBody(body: unknown) {
-  if (body === undefined || body === null) throw new AppError("BAD_REQUEST", 'send a JSON body: {"question": "…"}');
-  const parsed = bodySchema.safeParse(body);
-  if (!parsed.success) throw toAppError(parsed.error);
-  return parsed.data;
-}
-
-export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, opts) => {
+export const agentRoutes: ZodRoutes<AgentRoutesOptions> = async (app, opts) => {
   if (opts.authorize) app.addHook("onRequest", opts.authorize);
 
   // A question of at most 4 000 characters and three small fields: 64 KiB is plenty.
   // The limit is a route hook, so it runs after the authorization above and before the body is read.
-  app.post("/agent", { onRequest: perMinute(app, opts.requestsPerMinute), bodyLimit: 64 * 1024 }, async (request, reply) => {
-    const body = parseBody(request.body);
-    const controller = new AbortController();
-    const stop = () => controller.abort(new Error("server shutting down"));
-    opts.shutdownSignal?.addEventListener("abort", stop, { once: true });
-    reply.raw.once("close", () => {
-      if (!reply.raw.writableFinished) controller.abort(new Error("client closed the connection"));
-    });
+  app.post("/agent", { onRequest: perMinute(app, opts.requestsPerMinute), bodyLimit: 64 * 1024, schema: { body: bodySchema } }, async (request, reply) => {
+    const { body } = request;
+    const run = requestScope(reply, opts.shutdownSignal);
     const where = { recorder: opts.recorder, project: opts.project };
     try {
       if (!(request.headers.accept ?? "").includes("text/event-stream")) {
-        return await askSqlAgent(opts.runtime, where, body, { signal: controller.signal });
+        return await askSqlAgent(opts.runtime, where, body, { signal: run.signal });
       }
       // Problems of the request itself are plain HTTP errors, answered before the stream opens.
       prepareAsk(opts.runtime, body);
-      const sse = openSse(reply, opts.heartbeatMs);
-      sse.signal.addEventListener("abort", () => controller.abort(sse.signal.reason), { once: true });
+      const sse = openSse(reply, { heartbeatMs: opts.heartbeatMs, redactor: opts.runtime.redactor });
       try {
         const result = await askSqlAgent(opts.runtime, where, body, {
-          signal: controller.signal,
+          signal: run.signal,
           onStep: (step) => sse.send("step", JSON.stringify(step)),
         });
         sse.send("result", JSON.stringify(result));
       } catch (e) {
-        sse.send("error", JSON.stringify(renderError(toAppError(e), opts.runtime.redactor).error));
+        sse.sendError(serviceErrorBody(toAppError(e)).error);
       } finally {
         sse.end();
       }
     } finally {
-      opts.shutdownSignal?.removeEventListener("abort", stop);
+      run.dispose();
       opts.recorder.flush().catch((err) => request.log.warn({ err }, "recorder flush failed"));
     }
   });

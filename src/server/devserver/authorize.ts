@@ -13,8 +13,6 @@ declare module "fastify" {
   }
 }
 
-const wire = "braintrust" as const;
-
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -32,7 +30,7 @@ export function parseToken(headers: FastifyRequest["headers"]): string | undefin
     const parts = (authorization ?? "").split(" ");
     token = parts.length === 2 ? parts[1] : undefined;
   }
-  if (!token) throw new AppError("BAD_REQUEST", "Invalid authorization token format", { wire });
+  if (!token) throw new AppError("BAD_REQUEST", "Invalid authorization token format");
   return token.toLowerCase() === "null" ? undefined : token;
 }
 
@@ -43,13 +41,11 @@ export async function parseTokenHook(request: FastifyRequest): Promise<void> {
 export function makeCheckAuthorized(sessions: BraintrustSessions, allowedOrg: string | undefined) {
   return async function checkAuthorized(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const token = request.btToken;
-    if (!token) throw new AppError("UNAUTHORIZED", "Unauthorized", { wire });
+    if (!token) throw new AppError("UNAUTHORIZED", "Unauthorized");
     const orgName = firstHeader(request.headers["x-bt-org-name"]);
-    if (!orgName) throw new AppError("BAD_REQUEST", "Missing x-bt-org-name header", { wire });
+    if (!orgName) throw new AppError("BAD_REQUEST", "Missing x-bt-org-name header");
     if (allowedOrg && orgName !== allowedOrg) {
-      throw new AppError("FORBIDDEN", `Org '${orgName}' is not allowed. Only org '${allowedOrg}' is allowed.`, {
-        wire,
-      });
+      throw new AppError("FORBIDDEN", `Org '${orgName}' is not allowed. Only org '${allowedOrg}' is allowed.`);
     }
     let state: BraintrustState;
     try {
@@ -57,7 +53,7 @@ export function makeCheckAuthorized(sessions: BraintrustSessions, allowedOrg: st
     } catch (err) {
       if (isAppError(err)) throw err; // too many failed logins from this address: a 429 with Retry-After
       request.log.warn({ err: { message: (err as Error)?.message } }, "Braintrust login refused");
-      throw new AppError("UNAUTHORIZED", "Unauthorized", { wire });
+      throw new AppError("UNAUTHORIZED", "Unauthorized");
     }
     const projectId = firstHeader(request.headers["x-bt-project-id"]);
     request.caller = { id: callerId(state, token), state, token, orgName, ...(projectId ? { projectId } : {}) };

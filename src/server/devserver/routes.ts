@@ -1,8 +1,8 @@
 // The Braintrust remote-eval (dev-server) protocol: GET /, GET|POST /list, POST /eval.
 import { createHash } from "node:crypto";
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ExperimentSummary } from "braintrust";
-import { AppError, messageOf } from "../../errors.js";
+import { AppError } from "../../errors.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BraintrustSessions } from "../../braintrust/sessions.js";
 import type { EvaluatorRegistry } from "../../evals/runtime/registry.js";
@@ -12,9 +12,12 @@ import { runRemoteEval, type RemoteEvalListener } from "../../evals/runtime/remo
 import type { CaseStarted } from "../../evals/runtime/runner.js";
 import { makeCheckAuthorized, parseTokenHook } from "./authorize.js";
 import { evalBodySchema } from "./schemas.js";
-import { openSse } from "./sse.js";
-import { abortScope } from "../../lib/abortScope.js";
+import { braintrustErrorBody, evalFailure } from "./errors.js";
+import { errorHandler } from "../errorHandler.js";
+import { openSse } from "../http/sse.js";
+import { requestScope } from "../http/requestScope.js";
 import { perMinute } from "../plugins/rateLimit.js";
+import type { ZodRoutes } from "../http/zodSchemas.js";
 
 export interface DevServerOptions {
   registry: EvaluatorRegistry;
@@ -35,9 +38,9 @@ export interface DevServerOptions {
   evalBodyLimit: number;
   /** The service's redactor; each run adds its caller's token. */
   redactor: SecretRedactor;
+  /** NODE_ENV is production: internal errors say no more than that. */
+  production: boolean;
 }
-
-const config = { braintrustWire: true };
 
 /** The /list body, built once: the registry does not change after start-up. */
 function listBody(registry: EvaluatorRegistry): string {
@@ -53,26 +56,17 @@ function listBody(registry: EvaluatorRegistry): string {
   return JSON.stringify(defs);
 }
 
-/**
- * The error event: the reference sent `{}` for ordinary errors; this keeps the message (and HTTP details), redacted:
- * what Braintrust or a model endpoint answered may quote a key.
- */
-function errorPayload(e: unknown, redactor: SecretRedactor): Record<string, unknown> {
-  const http = e as { status?: unknown; text?: unknown; data?: unknown };
-  return redactor.value({
-    message: messageOf(e),
-    ...(typeof http?.status === "number" ? { status: http.status, text: http.text, data: http.data } : {}),
-  });
-}
-
-export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app, opts) => {
+export const devServerRoutes: ZodRoutes<DevServerOptions> = async (app, opts) => {
   const checkAuthorized = makeCheckAuthorized(opts.sessions, opts.allowedOrg);
   const list = listBody(opts.registry);
   const listEtag = `W/"${createHash("sha1").update(list).digest("base64url")}"`;
   let runningEvals = 0;
   const runningByCaller = new Map<string, number>();
 
-  app.addHook("preHandler", parseTokenHook);
+  // Encapsulated: the protocol's error shapes on these routes only.
+  app.setErrorHandler(errorHandler({ production: opts.production, redactor: opts.redactor, shape: braintrustErrorBody }));
+  // The caller is checked before the body's schema (preValidation), as the reference does.
+  app.addHook("preValidation", parseTokenHook);
   // Like the reference (Express's json parser skips other types), a body that is not JSON reaches /eval as no
   // body, so the caller gets the same 400 "Invalid request" a missing body gets, not a 415.
   // Such a body is thrown away, so there is no reason to read more than a little of it (413 beyond).
@@ -80,24 +74,21 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
     done(null, undefined),
   );
 
-  app.get("/", { config }, async (_request, reply) => reply.type("text/html; charset=utf-8").send("Hello, world!"));
+  app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").send("Hello, world!"));
 
   const serveList = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header("etag", listEtag);
     if (request.headers["if-none-match"] === listEtag) return reply.status(304).send();
     return reply.type("application/json; charset=utf-8").send(list);
   };
-  app.get("/list", { config, preHandler: checkAuthorized }, serveList);
-  app.post("/list", { config, preHandler: checkAuthorized }, serveList);
+  app.get("/list", { preValidation: checkAuthorized }, serveList);
+  app.post("/list", { preValidation: checkAuthorized }, serveList);
 
-  app.post("/eval", { config, bodyLimit: opts.evalBodyLimit, preHandler: [checkAuthorized, perMinute(app, opts.evalsPerMinute)] }, async (request, reply) => {
-    const parsed = evalBodySchema.safeParse(request.body);
-    if (!parsed.success) {
-      throw new AppError("VALIDATION_FAILED", "Invalid request", { wire: "braintrust", details: parsed.error.issues });
-    }
-    const body = parsed.data;
+  const callerChecks = [checkAuthorized, perMinute(app, opts.evalsPerMinute)];
+  app.post("/eval", { bodyLimit: opts.evalBodyLimit, preValidation: callerChecks, schema: { body: evalBodySchema } }, async (request, reply) => {
+    const { body } = request;
     const entry = opts.registry.get(body.name);
-    if (!entry) throw new AppError("NOT_FOUND", `Evaluator '${body.name}' not found`, { wire: "braintrust-flat" });
+    if (!entry) throw new AppError("EVALUATOR_NOT_FOUND", `Evaluator '${body.name}' not found`);
     const parameters = validateParameters(body.parameters, entry.evaluator.parameters);
     if (runningEvals >= opts.maxConcurrentEvals) {
       throw new AppError("BUSY", `Too many evals running (${runningEvals}); try again shortly`, { retryAfter: 5 });
@@ -133,9 +124,16 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
     runningEvals++;
     runningByCaller.set(caller.id, callerRunning + 1);
     request.log.info({ evaluator: entry.name, stream: body.stream === true }, "starting eval");
+    const run = requestScope(reply, opts.shutdownSignal);
+    const runOptions = {
+      signal: run.signal,
+      defaultConcurrency: opts.defaultConcurrency,
+      caseTimeoutMs: opts.caseTimeoutMs,
+      redactor,
+    };
     try {
       if (body.stream) {
-        const sse = openSse(reply, opts.heartbeatMs);
+        const sse = openSse(reply, { heartbeatMs: opts.heartbeatMs, redactor });
         const listener: RemoteEvalListener = {
           onStart: (summary) => sse.send("start", JSON.stringify(summary)),
           onTaskProgress: (event, started) => sse.send("progress", progress({ ...event }, started)),
@@ -150,48 +148,29 @@ export const devServerRoutes: FastifyPluginAsync<DevServerOptions> = async (app,
                 : progress({ format: "code", output_type: "completion", event: "error", data: result.error }, result),
             ),
         };
-        const run = abortScope([sse.signal, opts.shutdownSignal]);
         try {
-          const summary = await runRemoteEval(caller, evalRequest, listener, {
-            signal: run.signal,
-            defaultConcurrency: opts.defaultConcurrency,
-            caseTimeoutMs: opts.caseTimeoutMs,
-            redactor,
-          });
+          const summary = await runRemoteEval(caller, evalRequest, listener, runOptions);
           sse.send("summary", JSON.stringify(summary));
         } catch (e) {
           if (!sse.closed) request.log.warn({ err: e }, "eval failed");
-          sse.send("error", JSON.stringify(errorPayload(e, redactor)));
-        } finally {
-          run.dispose();
+          sse.sendError(evalFailure(e));
         }
         sse.send("done", "");
         sse.end();
         return reply;
       }
 
-      const closed = new AbortController();
-      reply.raw.on("close", () => {
-        if (!reply.raw.writableFinished) closed.abort(new Error("client closed the connection"));
-      });
       let summary: ExperimentSummary;
-      const run = abortScope([closed.signal, opts.shutdownSignal]);
       try {
-        summary = await runRemoteEval(caller, evalRequest, {}, {
-          signal: run.signal,
-          defaultConcurrency: opts.defaultConcurrency,
-          caseTimeoutMs: opts.caseTimeoutMs,
-          redactor,
-        });
+        summary = await runRemoteEval(caller, evalRequest, {}, runOptions);
       } catch (e) {
         if (e instanceof AppError) throw e;
         request.log.warn({ err: e }, "eval failed");
-        return reply.status(500).send({ error: errorPayload(e, redactor) });
-      } finally {
-        run.dispose();
+        return reply.status(500).send({ error: redactor.value(evalFailure(e)) });
       }
       return reply.send(summary);
     } finally {
+      run.dispose();
       runningEvals--;
       const left = (runningByCaller.get(caller.id) ?? 1) - 1;
       if (left > 0) runningByCaller.set(caller.id, left);

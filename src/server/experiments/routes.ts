@@ -1,9 +1,10 @@
 // Experiments recorded locally: GET /experiments (with summary scores and metrics), GET /experiments/:id (rows, paged).
 // The owner's data: operator routes, behind the same authorization as /admin/*.
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../errors.js";
 import type { ExperimentReader } from "../../recorder/localStore.js";
+import type { ZodRoutes } from "../http/zodSchemas.js";
 
 export interface ExperimentRoutesOptions {
   store: ExperimentReader;
@@ -17,14 +18,13 @@ const pageSchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const experimentRoutes: FastifyPluginAsync<ExperimentRoutesOptions> = async (app, { store, authorize }) => {
+export const experimentRoutes: ZodRoutes<ExperimentRoutesOptions> = async (app, { store, authorize }) => {
   if (authorize) app.addHook("onRequest", authorize);
   app.get("/experiments", async () => ({ experiments: store.listExperiments() }));
 
-  app.get("/experiments/:id", async (request) => {
-    const { id } = paramsSchema.parse(request.params);
-    const page = pageSchema.parse(request.query);
-    const found = store.getExperiment(id, page);
+  app.get("/experiments/:id", { schema: { params: paramsSchema, querystring: pageSchema } }, async (request) => {
+    const { id } = request.params;
+    const found = store.getExperiment(id, request.query);
     if (!found) throw new AppError("NOT_FOUND", `Experiment ${id} not found`);
     return found;
   });
