@@ -8,7 +8,7 @@ import { ingestFiles } from "../../src/ingest/ingestJob.js";
 import { BraintrustRecorder } from "../../src/recorder/braintrust.js";
 import { buildApp } from "../../src/server/app.js";
 import { startFakeBraintrust, type FakeBraintrust, type StoredRow } from "../support/fakeBraintrust.js";
-import { tau2Results, tempDir, trials, writeDirRun, writeJson } from "./fixtures.js";
+import { tau2Results, tempDir, trials, writeDirRun, writeJson } from "../support/ingestFixtures.js";
 import { LocalHarness } from "./localStore.js";
 
 let fake: FakeBraintrust;

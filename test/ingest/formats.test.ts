@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ingestFiles } from "../../src/ingest/ingestJob.js";
-import { tau2Results, trials, v1Results, writeDirRun, writeJson, type SimSpec } from "./fixtures.js";
+import { tau2Results, trials, v1Results, writeDirRun, writeJson, type SimSpec } from "../support/ingestFixtures.js";
 import { LocalHarness } from "./localStore.js";
 
 let h: LocalHarness;

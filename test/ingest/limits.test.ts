@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { testConfig } from "../../src/config.js";
 import { ingestLimits } from "../../src/ingest/read/ingestLimits.js";
 import { IngestJob } from "../../src/ingest/ingestJob.js";
-import { tau2Results, trials } from "./fixtures.js";
+import { tau2Results, trials } from "../support/ingestFixtures.js";
 import { LocalHarness } from "./localStore.js";
 
 const KiB = 1024;

@@ -6,7 +6,7 @@ import { ingestLimits } from "../../src/ingest/read/ingestLimits.js";
 import type { IngestSettings } from "../../src/ingest/ingestJob.js";
 import { LocalRecorder } from "../../src/recorder/local.js";
 import { LocalStore } from "../../src/recorder/localStore.js";
-import { tempDir } from "./fixtures.js";
+import { tempDir } from "../support/ingestFixtures.js";
 
 export interface SpanRow {
   id: string;
