@@ -1,28 +1,21 @@
 // Ingest end to end through the real `braintrust` SDK into the fake Braintrust API; the rows are checked there.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testConfig } from "../../src/config.js";
 import { ingestLimits } from "../../src/ingest/read/ingestLimits.js";
 import { ingestFiles } from "../../src/ingest/ingestJob.js";
 import { BraintrustRecorder } from "../../src/recorder/braintrust.js";
-import { buildApp } from "../../src/server/app.js";
-import { startFakeBraintrust, type FakeBraintrust, type StoredRow } from "../support/fakeBraintrust.js";
+import { useFakeBraintrust, type StoredRow } from "../support/fakeBraintrust.js";
+import { startService } from "../support/service.js";
 import { tau2Results, tempDir, trials, writeDirRun, writeJson } from "../support/ingestFixtures.js";
 import { LocalHarness } from "./localStore.js";
 
-let fake: FakeBraintrust;
+const fake = useFakeBraintrust({ seededDataset: false });
 let recorder: BraintrustRecorder;
 let dir: string;
 
-beforeAll(async () => {
-  fake = await startFakeBraintrust({ seededDataset: false });
-});
-afterAll(async () => {
-  await fake.close();
-});
 beforeEach(() => {
-  fake.reset();
   dir = tempDir();
   recorder = new BraintrustRecorder({ apiKey: "sk-test", appUrl: fake.url, orgName: fake.orgName });
 });
@@ -133,13 +126,12 @@ describe("ingest into Braintrust", () => {
   });
 
   it("through POST /admin/ingest when the service has a Braintrust key", async () => {
-    const app = await buildApp(
-      testConfig({ BRAINTRUST_API_KEY: "sk-test", BRAINTRUST_APP_URL: fake.url, BRAINTRUST_ORG_NAME: fake.orgName, DATA_DIR: join(dir, "data") }),
-    );
+    const svc = await startService({
+      sharedFake: fake,
+      config: { BRAINTRUST_API_KEY: "sk-test", BRAINTRUST_ORG_NAME: fake.orgName, DATA_DIR: join(dir, "data") },
+    });
     try {
-      await app.listen({ port: 0, host: "127.0.0.1" });
-      const port = (app.server.address() as { port: number }).port;
-      const res = await fetch(`http://127.0.0.1:${port}/admin/ingest?project=via-http&experiment=http-run`, {
+      const res = await fetch(`${svc.base}/admin/ingest?project=via-http&experiment=http-run`, {
         method: "POST",
         // With BRAINTRUST_ORG_NAME set, /admin takes a Braintrust key of that org.
         headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
@@ -154,7 +146,7 @@ describe("ingest into Braintrust", () => {
       expect(JSON.stringify(fake.calls)).not.toContain(dir);
 
       // A path the client puts in ?filename= is its own label, answered as given; the experiment keeps the name.
-      const named = await fetch(`http://127.0.0.1:${port}/admin/ingest?experiment=named&filename=${encodeURIComponent("/home/op/runs/run.json")}`, {
+      const named = await fetch(`${svc.base}/admin/ingest?experiment=named&filename=${encodeURIComponent("/home/op/runs/run.json")}`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
         body: JSON.stringify(tau2Results({ tasks: ["a"], sims: trials({ a: [1, 1] }) })),
@@ -165,7 +157,7 @@ describe("ingest into Braintrust", () => {
       expect(fake.experimentByName("named")!.metadata).toMatchObject({ file: "run.json" });
       expect(JSON.stringify(fake.calls)).not.toContain("/home/op");
     } finally {
-      await app.close();
+      await svc.close();
     }
   });
 });

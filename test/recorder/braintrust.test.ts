@@ -1,19 +1,12 @@
 // The Braintrust Recorder through the real SDK against the fake Braintrust: what arrives is what we assert.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BraintrustRecorder } from "../../src/recorder/braintrust.js";
-import { startFakeBraintrust, type FakeBraintrust } from "../support/fakeBraintrust.js";
+import { startFakeBraintrust, useFakeBraintrust } from "../support/fakeBraintrust.js";
 
-let fake: FakeBraintrust;
+const fake = useFakeBraintrust({ seededDataset: false });
 let recorder: BraintrustRecorder;
 
-beforeAll(async () => {
-  fake = await startFakeBraintrust({ seededDataset: false });
-});
-afterAll(async () => {
-  await fake.close();
-});
 beforeEach(() => {
-  fake.reset();
   recorder = new BraintrustRecorder({ apiKey: "sk-test", appUrl: fake.url, orgName: fake.orgName });
 });
 afterEach(async () => {

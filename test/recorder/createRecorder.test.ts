@@ -8,16 +8,14 @@ import { testConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { createRecorder } from "../../src/recorder/index.js";
 import { LocalRecorder } from "../../src/recorder/local.js";
-import { startFakeBraintrust, type FakeBraintrust } from "../support/fakeBraintrust.js";
+import { useFakeBraintrust } from "../support/fakeBraintrust.js";
 
-let fake: FakeBraintrust;
+const fake = useFakeBraintrust({ tokens: ["sk-secret-key"] });
 let dir: string;
-beforeAll(async () => {
-  fake = await startFakeBraintrust({ tokens: ["sk-secret-key"] });
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "sema4-create-"));
 });
-afterAll(async () => {
-  await fake.close();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,19 +1,12 @@
 // Proves the fake Braintrust against the real SDK over real sockets, so other suites can trust what it records.
 import { flush, initDataset, initExperiment, loginToState, type BraintrustState, type Experiment } from "braintrust";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SEEDED_DATASET_ID, startFakeBraintrust, type FakeBraintrust } from "./fakeBraintrust.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { SEEDED_DATASET_ID, useFakeBraintrust } from "./fakeBraintrust.js";
 
-let fake: FakeBraintrust;
+const fake = useFakeBraintrust({ seededDataset: { rows: 25 } });
 let state: BraintrustState;
 
-beforeAll(async () => {
-  fake = await startFakeBraintrust({ seededDataset: { rows: 25 } });
-});
-afterAll(async () => {
-  await fake.close();
-});
 beforeEach(async () => {
-  fake.reset();
   state = await loginToState({ apiKey: "sk-test", appUrl: fake.url, orgName: fake.orgName });
 });
 

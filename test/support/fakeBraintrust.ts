@@ -2,9 +2,10 @@
 // real `braintrust` SDK 3.35.0 over real sockets. Tests read what arrived (calls, merged rows, objects) and inject
 // faults (5xx, slowness, dropped connections) to see how our code copes with a misbehaving Braintrust.
 // Its parts, in fakeBraintrust/: the store (what it holds), the routes (by API area), the faults, the server.
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { Faults, matches, type FailOptions, type PathPattern } from "./fakeBraintrust/faults.js";
 import { defaultInvoke, type InvokeBody } from "./fakeBraintrust/routes/index.js";
-import { listenFakeServer, type RecordedCall } from "./fakeBraintrust/server.js";
+import { createFakeServer, type RecordedCall } from "./fakeBraintrust/server.js";
 import {
   FakeStore,
   type FakeDataset,
@@ -67,13 +68,31 @@ export interface FakeBraintrust {
   close(): Promise<void>;
 }
 
+/** A fake listening now; the caller closes it. */
 export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): Promise<FakeBraintrust> {
+  const { fake, listen } = createFakeBraintrust(options);
+  await listen();
+  return fake;
+}
+
+/** The fake of a test file: listening before its first test, back to its first state before each, closed after the last. */
+export function useFakeBraintrust(options: FakeBraintrustOptions = {}): FakeBraintrust {
+  const { fake, listen } = createFakeBraintrust(options);
+  beforeAll(listen);
+  beforeEach(() => fake.reset());
+  afterAll(() => fake.close());
+  return fake;
+}
+
+function createFakeBraintrust(options: FakeBraintrustOptions): { fake: FakeBraintrust; listen: () => Promise<void> } {
   const store = new FakeStore(options);
   const faults = new Faults();
-  const server = await listenFakeServer({ store, faults, proxyUrl: options.proxyUrl, invoke: options.invoke ?? defaultInvoke });
+  const server = createFakeServer({ store, faults, proxyUrl: options.proxyUrl, invoke: options.invoke ?? defaultInvoke });
   const { calls } = server;
-  return {
-    url: server.url,
+  const fake: FakeBraintrust = {
+    get url() {
+      return server.url;
+    },
     orgName: store.orgName,
     orgId: store.orgId,
     calls,
@@ -97,4 +116,5 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
     },
     close: () => server.close(),
   };
+  return { fake, listen: () => server.listen() };
 }

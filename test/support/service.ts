@@ -1,4 +1,4 @@
-// Starts the real service on a loopback port against a fresh fake Braintrust API.
+// Starts the real service on a loopback port against a fake Braintrust API: a fresh one, or the test file's.
 import type { FastifyInstance } from "fastify";
 import { testConfig, type Config } from "../../src/config.js";
 import { buildApp, type AppDeps } from "../../src/server/app.js";
@@ -13,12 +13,33 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-export async function startService(
-  options: { config?: Partial<Record<keyof Config, string>>; deps?: AppDeps; fake?: FakeBraintrustOptions } = {},
-): Promise<RunningService> {
-  const fake = await startFakeBraintrust(options.fake);
-  const app = await buildApp(testConfig({ BRAINTRUST_APP_URL: fake.url, ...options.config }), options.deps);
-  await app.listen({ port: 0, host: "127.0.0.1" });
+type Settings = Partial<Record<keyof Config, string>>;
+
+export interface ServiceOptions {
+  /** Settings over the test defaults; a function of the fake when they name it (its org, its URL). */
+  config?: Settings | ((fake: FakeBraintrust) => Settings);
+  /** The app's dependencies; a function of the final config when they are built from it (a logger, a recorder). */
+  deps?: AppDeps | ((config: Config) => AppDeps);
+  /** Options of the fake the service starts for itself and closes with it. */
+  fake?: FakeBraintrustOptions;
+  /** A fake the test file already runs (useFakeBraintrust), used instead; closing the service leaves it running. */
+  sharedFake?: FakeBraintrust;
+}
+
+/** The service on a loopback port against a fake Braintrust API: the one way tests start the pair. */
+export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
+  const fake = options.sharedFake ?? (await startFakeBraintrust(options.fake));
+  const closeFake = () => (options.sharedFake ? Promise.resolve() : fake.close());
+  let app: FastifyInstance;
+  try {
+    const settings = typeof options.config === "function" ? options.config(fake) : options.config;
+    const config = testConfig({ BRAINTRUST_APP_URL: fake.url, ...settings });
+    app = await buildApp(config, typeof options.deps === "function" ? options.deps(config) : options.deps);
+    await app.listen({ port: 0, host: "127.0.0.1" });
+  } catch (e) {
+    await closeFake();
+    throw e;
+  }
   const port = (app.server.address() as { port: number }).port;
   return {
     app,
@@ -27,7 +48,7 @@ export async function startService(
     auth: { "x-bt-auth-token": "sk-test", "x-bt-org-name": fake.orgName },
     async close() {
       await app.close();
-      await fake.close();
+      await closeFake();
     },
   };
 }

@@ -5,18 +5,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeBraintrust, type FakeBraintrust } from "../../support/fakeBraintrust.js";
+import { describe, expect, it } from "vitest";
+import { useFakeBraintrust } from "../../support/fakeBraintrust.js";
 import { parseSse } from "../../support/service.js";
 import { freePort, spawnService, waitForHttp } from "../../support/process.js";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "sema4-proc-"));
 
-let fake: FakeBraintrust;
-beforeAll(async () => {
-  fake = await startFakeBraintrust();
-});
-afterAll(() => fake.close());
+const fake = useFakeBraintrust();
 
 describe("the service process", () => {
   it("starts with its embedded defaults and no keys, and exits 0 on SIGTERM", async () => {

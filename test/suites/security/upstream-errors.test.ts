@@ -3,17 +3,15 @@
 // caller's /eval stream, not the service log, not the rows sent to Braintrust, not the local store.
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FastifyInstance } from "fastify";
 import { testConfig } from "../../../src/config.js";
 import { createLogger } from "../../../src/logger.js";
 import { createRecorder } from "../../../src/recorder/index.js";
 import { LocalRecorder } from "../../../src/recorder/local.js";
 import type { Recorder } from "../../../src/recorder/types.js";
-import { buildApp } from "../../../src/server/app.js";
-import { startFakeBraintrust, type FakeBraintrust } from "../../support/fakeBraintrust.js";
+import type { FakeBraintrust } from "../../support/fakeBraintrust.js";
 import { keyEchoingRejection, startFakeOpenAI, type FakeOpenAI } from "../../support/fakeOpenAI.js";
 import { encodings, findSecret, leaks } from "../../support/secretForms.js";
-import { parseSse } from "../../support/service.js";
+import { parseSse, startService, type RunningService } from "../../support/service.js";
 import { startAgentHarness, type AgentHarness } from "../../support/sqlAgentHarness.js";
 
 // Not credential-shaped (no sk- prefix): only the service's knowledge of its own keys can catch it. Its `/`, `+`
@@ -44,34 +42,35 @@ afterAll(async () => {
 });
 
 describe.each(["local", "braintrust"] as const)("a 401 echoing the service's model key, recording to %s", (recording) => {
+  let svc: RunningService;
   let bt: FakeBraintrust;
-  let app: FastifyInstance;
   let base: string;
   let recorder: Recorder;
   const log: string[] = [];
 
   beforeAll(async () => {
-    bt = await startFakeBraintrust({ tokens: [BT_KEY, CALLER] });
-    const config = testConfig({
-      BRAINTRUST_APP_URL: bt.url,
-      OPENAI_BASE_URL: model.url,
-      OPENAI_API_KEY: KEY,
-      // The caller's org may use the service's model: its runs call the echoing endpoint with KEY.
-      DEV_ORG_NAME: bt.orgName,
-      SEMA4_DB_PATH: h.dbPath,
-      DATA_DIR: h.config.DATA_DIR,
-      LOG_LEVEL: "debug",
-      ...(recording === "braintrust" ? { BRAINTRUST_API_KEY: BT_KEY } : {}),
+    svc = await startService({
+      fake: { tokens: [BT_KEY, CALLER] },
+      config: (fake) => ({
+        OPENAI_BASE_URL: model.url,
+        OPENAI_API_KEY: KEY,
+        // The caller's org may use the service's model: its runs call the echoing endpoint with KEY.
+        DEV_ORG_NAME: fake.orgName,
+        SEMA4_DB_PATH: h.dbPath,
+        DATA_DIR: h.config.DATA_DIR,
+        LOG_LEVEL: "debug",
+        ...(recording === "braintrust" ? { BRAINTRUST_API_KEY: BT_KEY } : {}),
+      }),
+      deps: (config) => {
+        const logger = createLogger(config, into(log));
+        recorder = createRecorder(config, logger);
+        return { logger, recorder, sandboxFactory: h.sandboxFactory };
+      },
     });
-    const logger = createLogger(config, into(log));
-    recorder = createRecorder(config, logger);
-    app = await buildApp(config, { logger, recorder, sandboxFactory: h.sandboxFactory });
-    await app.listen({ port: 0, host: "127.0.0.1" });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    ({ fake: bt, base } = svc);
   });
   afterAll(async () => {
-    await app?.close();
-    await bt?.close();
+    await svc?.close();
   });
 
   const agent = (accept?: string) =>
@@ -135,21 +134,21 @@ describe.each(["local", "braintrust"] as const)("a 401 echoing the service's mod
 });
 
 describe("a Braintrust refusal echoing the service's Braintrust key", () => {
+  let svc: RunningService;
   let bt: FakeBraintrust;
-  let app: FastifyInstance;
   let base: string;
   const log: string[] = [];
 
   beforeAll(async () => {
-    bt = await startFakeBraintrust({ tokens: [BT_KEY] });
-    const config = testConfig({ BRAINTRUST_APP_URL: bt.url, BRAINTRUST_API_KEY: BT_KEY, SEMA4_DB_PATH: h.dbPath, DATA_DIR: h.config.DATA_DIR, LOG_LEVEL: "debug" });
-    app = await buildApp(config, { logger: createLogger(config, into(log)), sandboxFactory: h.sandboxFactory });
-    await app.listen({ port: 0, host: "127.0.0.1" });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    svc = await startService({
+      fake: { tokens: [BT_KEY] },
+      config: { BRAINTRUST_API_KEY: BT_KEY, SEMA4_DB_PATH: h.dbPath, DATA_DIR: h.config.DATA_DIR, LOG_LEVEL: "debug" },
+      deps: (config) => ({ logger: createLogger(config, into(log)), sandboxFactory: h.sandboxFactory }),
+    });
+    ({ fake: bt, base } = svc);
   });
   afterAll(async () => {
-    await app?.close();
-    await bt?.close();
+    await svc?.close();
   });
 
   it.each(Object.keys(encodings))("echoed %s at login, it reaches neither the caller nor the log", async (encoding) => {

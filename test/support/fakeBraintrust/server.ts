@@ -22,18 +22,20 @@ export interface RecordedCall {
 }
 
 export interface FakeServer {
+  /** Known once it listens. */
   readonly url: string;
   readonly calls: RecordedCall[];
+  listen(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function listenFakeServer(deps: {
+export function createFakeServer(deps: {
   store: FakeStore;
   faults: Faults;
   /** The AI proxy login reports; by default the server's own URL. */
   proxyUrl?: string;
   invoke: (body: InvokeBody) => unknown;
-}): Promise<FakeServer> {
+}): FakeServer {
   const calls: RecordedCall[] = [];
   let url = "";
 
@@ -90,12 +92,17 @@ export async function listenFakeServer(deps: {
       res.end(JSON.stringify({ error: String(e) }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
-    url,
+    get url() {
+      if (!url) throw new Error("the fake Braintrust API is not listening yet: use it in a hook or a test");
+      return url;
+    },
     calls,
+    listen: async () => {
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
