@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import pino from "pino";
 import type { AgentStep } from "../agent/types.js";
-import { loadConfig } from "../config.js";
+import { loadProcessConfig } from "../config.js";
 import { SQL_TASKS } from "../data/tasks.js";
 import { isAppError, messageOf } from "../errors.js";
 import { askSqlAgent, type AskResponse } from "../agent/ask.js";
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
     return args.values.help ? 0 : 2;
   }
 
-  const config = loadConfig();
+  const config = loadProcessConfig();
   // Only warnings on stderr, among the steps; stdout is the answer.
   const logger = createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
   const services = new Services(config, { logger });

@@ -2,7 +2,7 @@
 // The same ingest as POST /admin/ingest, without HTTP: progress on stderr, the results table on stdout.
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { ConfigError, loadConfig } from "../config.js";
+import { ConfigError, loadProcessConfig } from "../config.js";
 import { isAppError, messageOf } from "../errors.js";
 import { ingestLimits } from "../ingest/read/ingestLimits.js";
 import { ingestFiles, type IngestProgress } from "../ingest/ingestJob.js";
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return args.values.help ? 0 : 2;
   }
-  const config = loadConfig();
+  const config = loadProcessConfig();
   // Logs go to stderr: stdout is the table.
   const logger = createLogger(config, pino.destination(2));
   const services = new Services(config, { logger });

@@ -10,12 +10,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { loadConfig } from "../../config.js";
+import { loadProcessConfig } from "../../config.js";
 import { createLogger } from "../../logger.js";
 import { SQL_GEN_EVAL_NAME, SQL_GEN_SCORES, sqlGenParameters } from "./evaluator.js";
 import type { EvaluatorDef, ScorerArgs, TaskHooks } from "../runtime/types.js";
 
-const config = loadConfig();
+const config = loadProcessConfig();
 
 /** The checkout this runs from: the nearest folder up from the working directory with our package.json. */
 function projectRoot(): string {
