@@ -64,7 +64,7 @@ export const configSchema = z.object({
   MAX_CONCURRENT_EVALS: int(1).default(20),
   // One caller's share of MAX_CONCURRENT_EVALS, so that a few callers cannot take every slot.
   MAX_CONCURRENT_EVALS_PER_CALLER: int(1).default(5),
-  // Cases run at once in one eval when the evaluator sets no maxConcurrency (the reference ran all at once).
+  // Cases run at once in one eval when the evaluator sets no maxConcurrency (`braintrust eval --dev` ran all at once).
   EVAL_DEFAULT_CONCURRENCY: int(1).default(64),
   EVAL_CASE_TIMEOUT_MS: int(1).default(10 * 60_000),
   // Requests per minute per caller token (or address) on the routes that spend compute and model credits.
