@@ -81,10 +81,17 @@ async function main(): Promise<number> {
   }
 }
 
-/** One line redrawn in place on a terminal; elsewhere (CI logs) a line per second at most. */
+/** How often a line is printed while one file or experiment goes on, where lines cannot be redrawn. */
+const PLAIN_EVERY_MS = 3_000;
+
+/**
+ * One line redrawn in place on a terminal. Elsewhere (a pipe, CI logs) a line for each file and experiment as it
+ * starts and as it ends, and one every few seconds while it goes on, so that a long ingest never looks stalled.
+ */
 class ProgressLine {
   private readonly tty = process.stderr.isTTY === true;
   private last = 0;
+  private subject = "";
   private shown = false;
 
   show(p: IngestProgress): void {
@@ -92,7 +99,12 @@ class ProgressLine {
     if (this.tty) {
       process.stderr.write(`\r\x1b[2K${line}`);
       this.shown = true;
-    } else if (Date.now() - this.last >= 1000) {
+      return;
+    }
+    const subject = p.phase === "validate" ? `${p.phase} ${p.file}` : `${p.phase} ${p.experiment}`;
+    const finished = p.phase === "validate" ? p.total_bytes !== null && p.bytes >= p.total_bytes : p.simulations >= p.total_simulations;
+    if (subject !== this.subject || finished || Date.now() - this.last >= PLAIN_EVERY_MS) {
+      this.subject = subject;
       this.last = Date.now();
       process.stderr.write(`${line}\n`);
     }

@@ -7,7 +7,7 @@ import { testConfig } from "../../src/config.js";
 import { LocalStore } from "../../src/recorder/localStore.js";
 import { buildApp } from "../../src/server/app.js";
 import { parseSse } from "../support/service.js";
-import { tempDir, v1Results } from "./fixtures.js";
+import { tau2Results, tempDir, trials, v1Results } from "./fixtures.js";
 
 const example = join(import.meta.dirname, "../../examples/tau2/airline-grok-3.json");
 const dataDir = join(tempDir(), "data");
@@ -49,5 +49,13 @@ describe("an ingest's answer", () => {
     expect(experiments[0]).toMatchObject({ file: "gpt-4o-airline.json", format: "tau-bench-v1" });
     const stored = new LocalStore(dataDir).listExperiments().find((e) => e.name === experiments[0].name)!;
     expect(stored.description).toMatch(/^tau-bench \(v1\) results of .* on airline, from gpt-4o-airline\.json$/);
+  });
+
+  it("says a missing field is missing, and what it should be", async () => {
+    const results = tau2Results({ model: "m", tasks: ["a", "b", "c"], sims: trials({ a: [1], b: [1], c: [0] }) }) as { simulations: Record<string, unknown>[] };
+    delete results.simulations[2]!.task_id;
+    const res = await fetch(url, { method: "POST", body: JSON.stringify(results), headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toMatch(/^request body: simulations\[2\]\.task_id: missing: expected string or number \(in the item at byte \d+\)$/);
   });
 });
