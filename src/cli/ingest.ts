@@ -92,6 +92,7 @@ class ProgressLine {
   private readonly tty = process.stderr.isTTY === true;
   private last = 0;
   private subject = "";
+  private line = "";
   private shown = false;
 
   show(p: IngestProgress): void {
@@ -101,10 +102,15 @@ class ProgressLine {
       this.shown = true;
       return;
     }
-    const subject = p.phase === "validate" ? `${p.phase} ${p.file}` : `${p.phase} ${p.experiment}`;
-    const finished = p.phase === "validate" ? p.total_bytes !== null && p.bytes >= p.total_bytes : p.simulations >= p.total_simulations;
+    // A directory run's simulation files are one subject: a line for the run, not one for each of its files.
+    const perFile = p.phase === "validate" && !/\/simulations\/[^/]+$/.test(p.file);
+    const subject = p.phase === "validate" ? `${p.phase} ${p.file.replace(/\/simulations\/[^/]+$/, "/simulations")}` : `${p.phase} ${p.experiment}`;
+    const finished =
+      p.phase === "validate" ? perFile && p.total_bytes !== null && p.bytes >= p.total_bytes : p.simulations >= p.total_simulations;
+    if (line === this.line) return;
     if (subject !== this.subject || finished || Date.now() - this.last >= PLAIN_EVERY_MS) {
       this.subject = subject;
+      this.line = line;
       this.last = Date.now();
       process.stderr.write(`${line}\n`);
     }
