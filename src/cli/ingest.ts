@@ -1,13 +1,12 @@
 // npm run ingest -- FILE_OR_DIR... [--experiment NAME]... [--dataset NAME] [--project NAME] [--compare]
 // The same ingest as POST /admin/ingest, without HTTP: progress on stderr, the results table on stdout.
 import { parseArgs } from "node:util";
-import pino from "pino";
-import { ConfigError, loadConfig } from "../config.js";
+import { ConfigError, loadProcessConfig } from "../config.js";
 import { isAppError, messageOf } from "../errors.js";
 import { ingestLimits } from "../ingest/read/ingestLimits.js";
 import { ingestFiles, type IngestProgress } from "../ingest/ingestJob.js";
 import { spoolDirOf, sweepSpool } from "../ingest/read/spoolFiles.js";
-import { createLogger } from "../logger.js";
+import { createCliLogger } from "../logger.js";
 import { Services } from "../services.js";
 import { progressLine, reportTable } from "./ingestTable.js";
 
@@ -43,9 +42,9 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return args.values.help ? 0 : 2;
   }
-  const config = loadConfig();
+  const config = loadProcessConfig();
   // Logs go to stderr: stdout is the table.
-  const logger = createLogger(config, pino.destination(2));
+  const logger = createCliLogger(config);
   const services = new Services(config, { logger });
   const recorder = services.recorder();
   const spoolDir = spoolDirOf(config.DATA_DIR);
@@ -82,10 +81,18 @@ async function main(): Promise<number> {
   }
 }
 
-/** One line redrawn in place on a terminal; elsewhere (CI logs) a line per second at most. */
+/** How often a line is printed while one file or experiment goes on, where lines cannot be redrawn. */
+const PLAIN_EVERY_MS = 3_000;
+
+/**
+ * One line redrawn in place on a terminal. Elsewhere (a pipe, CI logs) a line for each file and experiment as it
+ * starts and as it ends, and one every few seconds while it goes on, so that a long ingest never looks stalled.
+ */
 class ProgressLine {
   private readonly tty = process.stderr.isTTY === true;
   private last = 0;
+  private subject = "";
+  private line = "";
   private shown = false;
 
   show(p: IngestProgress): void {
@@ -93,7 +100,17 @@ class ProgressLine {
     if (this.tty) {
       process.stderr.write(`\r\x1b[2K${line}`);
       this.shown = true;
-    } else if (Date.now() - this.last >= 1000) {
+      return;
+    }
+    // A directory run's simulation files are one subject: a line for the run, not one for each of its files.
+    const perFile = p.phase === "validate" && !/\/simulations\/[^/]+$/.test(p.file);
+    const subject = p.phase === "validate" ? `${p.phase} ${p.file.replace(/\/simulations\/[^/]+$/, "/simulations")}` : `${p.phase} ${p.experiment}`;
+    const finished =
+      p.phase === "validate" ? perFile && p.total_bytes !== null && p.bytes >= p.total_bytes : p.simulations >= p.total_simulations;
+    if (line === this.line) return;
+    if (subject !== this.subject || finished || Date.now() - this.last >= PLAIN_EVERY_MS) {
+      this.subject = subject;
+      this.line = line;
       this.last = Date.now();
       process.stderr.write(`${line}\n`);
     }

@@ -10,7 +10,9 @@ export function progressLine(p: IngestProgress): string {
   if (p.phase === "validate") {
     const size = p.total_bytes ? ` / ${mb(p.total_bytes)}` : "";
     const bar = p.total_bytes ? `${bars(p.bytes / p.total_bytes)} ` : "";
-    return `validating ${p.file} ${bar}${mb(p.bytes)}${size}, ${p.simulations} simulations`;
+    // A tau2 directory run's results.json holds no simulation: they come file by file after it.
+    const simulations = p.simulations > 0 ? `, ${p.simulations} simulations` : "";
+    return `reading ${p.file} ${bar}${mb(p.bytes)}${size}${simulations}`;
   }
   const share = p.total_simulations > 0 ? p.simulations / p.total_simulations : 1;
   return `writing ${p.experiment} ${bars(share)} ${p.simulations}/${p.total_simulations} simulations`;

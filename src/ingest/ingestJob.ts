@@ -83,7 +83,7 @@ export interface IngestReport {
   warnings: string[];
 }
 
-/** Below this many tasks a percentile bootstrap under-covers (see sql-scoring-and-pass-k.md §4.4). */
+/** Below this many tasks a percentile bootstrap under-covers (docs/sql-scoring.md §5). */
 const FEW_TASKS = 20;
 /** Progress events at most this often per file or experiment: one per chunk or simulation would flood an SSE client. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -116,8 +116,11 @@ export class IngestJob {
     this.keep(await this.validate({ name: path, label }, path, stream, size));
   }
 
-  /** An upload or any stream (plain or gzip): spooled to disk while it is validated. */
-  async addStream(name: string, stream: AsyncIterable<Buffer>, label = basename(name)): Promise<void> {
+  /**
+   * An upload or any stream (plain or gzip): spooled to disk while it is validated. `size`, when the sender said
+   * how many bytes come, is the total its progress counts towards (until the bytes turn out to be gzip).
+   */
+  async addStream(name: string, stream: AsyncIterable<Buffer>, label = basename(name), size: number | null = null): Promise<void> {
     await mkdir(this.settings.spoolDir, { recursive: true });
     const path = spoolPath(this.settings.spoolDir);
     this.spooled.push(path);
@@ -127,7 +130,7 @@ export class IngestJob {
       if (this.disposed) throw ingestCancelled();
       const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `${name}: larger than ${this.settings.limits.maxFileBytes} bytes`, { details: { file: name } });
       const chunks = byteLimit(this.settings.limits.maxFileBytes, tooLarge)(gunzipIfNeeded(stream, name));
-      this.keep(await this.validate({ name, label }, path, this.spoolTo(spool, chunks, name), null));
+      this.keep(await this.validate({ name, label }, path, this.spoolTo(spool, chunks, name), size));
     } finally {
       await spool.close();
       if (this.disposed) await rm(path, { force: true });
@@ -260,7 +263,7 @@ export class IngestJob {
       memory: this.settings.limits.memory,
       signal: this.control.signal,
       onChunk: (bytes, simulations) =>
-        this.progress({ phase: "validate", file: name, bytes, total_bytes: size, simulations }, bytes === size),
+        this.progress({ phase: "validate", file: name, bytes, total_bytes: size !== null && bytes <= size ? size : null, simulations }, bytes === size),
     });
   }
 

@@ -35,7 +35,13 @@ describe("npm run ingest", () => {
     const dataDir = join(dir, "data");
     const { code, stdout, stderr } = await cli([a, b, "--compare"], dataDir);
     expect(code).toBe(0);
-    expect(stderr).toContain("validating");
+    // Not a terminal: a line as each file and each experiment starts and ends, and no log line in JSON.
+    const progress = stderr.trim().split("\n");
+    expect(progress.some((l) => l.startsWith(`reading ${a} `))).toBe(true);
+    expect(progress.some((l) => l.startsWith(`reading ${b} `))).toBe(true);
+    expect(progress.some((l) => /^writing gpt-5-medium .* 3\/3 simulations$|^writing gpt-5-medium .* 6\/6 simulations$/.test(l))).toBe(true);
+    expect(progress.some((l) => l.startsWith("writing gpt-5.1-codex-max-medium "))).toBe(true);
+    expect(progress.filter((l) => l.startsWith("{"))).toEqual([]);
     const lines = stdout.split("\n");
     expect(lines[0]).toMatch(/^experiment\s+domain\s+tasks\s+sims\s+avg reward\s+pass\^1\s+pass\^2$/);
     expect(lines[1]).toMatch(/^gpt-5-medium\s+telecom\s+3\s+6\s+0\.500 \[\d\.\d{3}, \d\.\d{3}\]\s+0\.500 \[/);

@@ -106,7 +106,7 @@ describe("ingest into Braintrust", () => {
     for (const [i, name] of report.experiments.map((e) => e.name).entries()) {
       const experiment = fake.experimentByName(name)!;
       expect(experiment.metadata).toMatchObject({ file: stored[i] });
-      expect(experiment.description).toBe(`tau2 results ${stored[i]} (telecom, m-${["plain", "zipped", "dir", "listed"][i]})`);
+      expect(experiment.description).toBe(`${["tau2-bench results", "tau2-bench results", "tau2-bench directory run", "tau2-bench results"][i]} of m-${["plain", "zipped", "dir", "listed"][i]} on telecom, from ${stored[i]}`);
     }
     expect(JSON.stringify(fake.calls)).not.toContain(dir);
 

@@ -9,6 +9,9 @@ import type { Run, RunHeader } from "./groupRuns.js";
  * "Tau Bench Telecom Tasks". tau-bench v1 tasks get a dataset of their own ("Tau Bench V1 Airline Tasks"): their
  * ids ("0", "1", …) are tau2's too, for other task definitions.
  */
+/** What a file sent as the request body, with no name of its own, is called. */
+export const REQUEST_BODY = "request body";
+
 export function defaultDatasetName(header: Pick<RunHeader, "domain" | "format">): string {
   const words = header.domain
     .split(/[_\s]+/)

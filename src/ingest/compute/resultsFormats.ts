@@ -1,5 +1,5 @@
 // The shapes a results file can take, as lenient zod schemas: only the fields we read are typed, unknown keys
-// pass (every tau2 version adds some), and optional fields may be null or absent (see tau2-results-format.md §9).
+// pass (every tau2 version adds some), and optional fields may be null or absent (docs/tau2-results.md §5).
 import { z } from "zod";
 
 /** How a results file (or a part of a tau2 directory run) is laid out. */
@@ -128,5 +128,15 @@ export function objectKind(keys: ReadonlySet<string>): FileKind | undefined {
 export function firstIssue(where: string, error: z.ZodError): { field: string; message: string } {
   const issue = error.issues[0];
   const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-  return { field: `${where}${path}`, message: issue.message };
+  return { field: `${where}${path}`, message: issueMessage(issue) };
+}
+
+/** zod says only "Invalid input" of a union (an id: a string or a number): say what was expected, and what came. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== "invalid_union") return issue.message;
+  const alternatives = issue.errors.map((e) => e[0]).filter((e): e is z.core.$ZodIssueInvalidType => e?.code === "invalid_type");
+  if (alternatives.length !== issue.errors.length) return issue.message;
+  const received = /received (\w+)/.exec(alternatives[0]?.message ?? "")?.[1];
+  const expected = alternatives.map((e) => e.expected).join(" or ");
+  return received === "undefined" ? `missing: expected ${expected}` : `expected ${expected}${received ? `, received ${received}` : ""}`;
 }

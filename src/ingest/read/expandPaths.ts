@@ -1,6 +1,7 @@
 // What the CLI's FILE_OR_DIR arguments mean: a file is one results file; a tau2 directory run (results.json and
-// simulations/) is its files; any other directory is the results files directly inside it. Each file gets a label
-// for what is stored, without the path of this machine: its name, and in a directory run the directory's name too.
+// simulations/) is its files; any other directory is the results files directly inside it and the directory runs
+// among its folders. Each file gets a label for what is stored, without the path of this machine: its name, and in
+// a directory run the directory's name too.
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { AppError } from "../../errors.js";
@@ -36,6 +37,12 @@ async function expandPath(path: string): Promise<ResultsPath[]> {
     ];
   }
   const files = entries.filter((e) => e.isFile() && RESULTS_FILE.test(e.name)).map((e) => ({ path: join(path, e.name), label: e.name }));
-  if (files.length === 0) throw new AppError("BAD_REQUEST", `${path}: no .json or .json.gz results files in it`);
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const runs: ResultsPath[] = [];
+  for (const folder of entries.filter((e) => e.isDirectory()).map((e) => join(path, e.name)).sort()) {
+    if ((await stat(join(folder, "results.json")).catch(() => undefined))?.isFile()) runs.push(...(await expandPath(folder)));
+  }
+  if (files.length + runs.length === 0) {
+    throw new AppError("BAD_REQUEST", `${path}: no .json or .json.gz results files in it, and no tau2 directory run`);
+  }
+  return [...files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), ...runs];
 }

@@ -1,6 +1,7 @@
 // Pass 2: what the validation pass accepted goes to the Recorder. Dataset rows first, then per run an experiment
 // with one row per task (scores, metrics), a child span per trial, and the conversation under each trial.
 import { throwIfCancelled } from "../cancelled.js";
+import { REQUEST_BODY } from "../compute/naming.js";
 import { isDeepStrictEqual } from "node:util";
 import { INFRASTRUCTURE_ERROR, taskMeanReward, taskPassAtK, taskPassHatK, type Tau2Metrics, type TaskStats } from "../../metrics/tau2.js";
 import type { DatasetHandle, ExperimentHandle, Recorder, RecorderSpan, SpanEvent } from "../../recorder/types.js";
@@ -85,7 +86,7 @@ export async function writeExperiment(run: Run, target: ExperimentTarget, ctx: W
     dataset: target.dataset,
     metadata: redactSecrets(target.metadata),
     bulk: true,
-    description: `tau2 results ${run.label} (${run.header.domain}, ${run.header.agentModel ?? "unknown model"})`,
+    description: describeRun(run),
   });
   try {
     return { experiment, newRows: await writeRows(experiment, run, target, ctx) };
@@ -259,4 +260,18 @@ function earliest(simulations: RunSimulation[]): number | undefined {
 function latest(simulations: RunSimulation[]): number | undefined {
   const times = simulations.map((s) => epochSeconds(s.endTime)).filter((t): t is number => t !== undefined);
   return times.length > 0 ? Math.max(...times) : undefined;
+}
+
+const FORMAT_NAMES: Record<Run["header"]["format"], string> = {
+  tau2: "tau2-bench results",
+  "tau2-dir": "tau2-bench directory run",
+  "simulation-list": "tau2-bench simulations",
+  "tau-bench-v1": "tau-bench (v1) results",
+};
+
+/** What the experiment is, in a line: its format, agent model and domain, and the file it came from. */
+function describeRun(run: Run): string {
+  const model = run.header.agentModel ?? "an agent model the file does not name";
+  const from = run.label === REQUEST_BODY ? "" : `, from ${run.label}`;
+  return `${FORMAT_NAMES[run.header.format]} of ${model} on ${run.header.domain}${from}`;
 }

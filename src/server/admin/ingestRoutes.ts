@@ -7,9 +7,11 @@ import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError, messageOf } from "../../errors.js";
 import type { IngestLimits } from "../../ingest/read/ingestLimits.js";
+import { REQUEST_BODY } from "../../ingest/compute/naming.js";
 import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/ingestJob.js";
 import { sweepSpool } from "../../ingest/read/spoolFiles.js";
 import { byteLimit } from "../../lib/byteLimit.js";
+import { roundFloats } from "../../lib/roundFloats.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
 import type { Recorder } from "../../recorder/types.js";
@@ -95,11 +97,11 @@ export const ingestRoutes: ZodRoutes<IngestRoutesOptions> = async (app, opts) =>
       // A client that goes away while its files are still being read cancels the ingest; once writing has begun,
       // the write completes so that the store is not left half-written.
       run.keepOnDisconnect();
-      const report = await job.commit({
+      const report = roundFloats(await job.commit({
         experiments: names.experiment === undefined ? [] : [names.experiment].flat(),
         dataset: names.dataset,
         project: names.project,
-      });
+      }));
       if (!sse) return report;
       sse.send("result", JSON.stringify(responseSchema.parse(report)));
     } catch (error) {
@@ -141,7 +143,10 @@ async function readBody(request: FastifyRequest, job: IngestJob, names: Names, l
   // Not destroyed when the ingest stops reading early: the socket must still carry the answer (see the drain above).
   const body = (request.body as Readable).iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
   const limited = byteLimit(limit, () => new AppError("PAYLOAD_TOO_LARGE", `The body is over the limit of ${limit} bytes`));
-  await job.addStream(names.filename ?? "body", limited(body));
+  // Without filename= the body has no name of its own; a plain JSON body's Content-Length gives progress its total.
+  const declared = Number(request.headers["content-length"]);
+  const size = type === "application/json" && Number.isSafeInteger(declared) ? declared : null;
+  await job.addStream(names.filename ?? REQUEST_BODY, limited(body), undefined, size);
   return names;
 }
 

@@ -223,7 +223,7 @@ describe("bad input: a 4xx naming the problem, and nothing stored", () => {
     const s = await start();
     const res = await post(s, '{"simulations": [', { "content-type": "application/json", accept: "text/event-stream" });
     const text = await res.text();
-    expect(text).toMatch(/event: error\ndata: \{"error":\{"code":"BAD_REQUEST","message":"body: invalid JSON/);
+    expect(text).toMatch(/event: error\ndata: \{"error":\{"code":"BAD_REQUEST","message":"request body: invalid JSON/);
   });
 
   it("a body over INGEST_BODY_LIMIT, declared or streamed", async () => {

@@ -80,14 +80,14 @@ describe("POST /admin/ingest: raw JSON", () => {
     const broken = results();
     broken.simulations[1].reward_info.reward = "high";
     await refusedAndUnharmed([
-      [ingest("5"), 400, /^body: .*JSON object or array/],
-      [ingest('"results"'), 400, /^body: .*JSON object or array/],
-      [ingest("null"), 400, /^body: /],
-      [ingest("{}"), 400, /^body: not a tau-bench \/ tau2-bench results file/],
-      [ingest("[1, 2, 3]"), 400, /^body: \[0\] is neither a tau2 simulation nor a tau-bench v1 run/],
-      [ingest('{"info": 5, "tasks": "x", "simulations": {}}'), 400, /^body: /],
-      [ingest(JSON.stringify(broken)), 400, /^body: simulations\[1\]\.reward_info\.reward: .*expected number/],
-      [ingest(goodFile().slice(0, -40)), 400, /^body: invalid JSON: .*truncated/],
+      [ingest("5"), 400, /^request body: .*JSON object or array/],
+      [ingest('"results"'), 400, /^request body: .*JSON object or array/],
+      [ingest("null"), 400, /^request body: /],
+      [ingest("{}"), 400, /^request body: not a tau-bench \/ tau2-bench results file/],
+      [ingest("[1, 2, 3]"), 400, /^request body: \[0\] is neither a tau2 simulation nor a tau-bench v1 run/],
+      [ingest('{"info": 5, "tasks": "x", "simulations": {}}'), 400, /^request body: /],
+      [ingest(JSON.stringify(broken)), 400, /^request body: simulations\[1\]\.reward_info\.reward: .*expected number/],
+      [ingest(goodFile().slice(0, -40)), 400, /^request body: invalid JSON: .*truncated/],
     ]);
   });
 
@@ -96,10 +96,10 @@ describe("POST /admin/ingest: raw JSON", () => {
     const notUtf8 = Buffer.from(goodFile().replace("Fix a", "Fix \u0000"), "latin1");
     notUtf8[notUtf8.indexOf(0)] = 0xff;
     await refusedAndUnharmed([
-      [ingest(deep(600)), 400, /^body: invalid JSON: nesting deeper than 512 levels at byte \d+/],
+      [ingest(deep(600)), 400, /^request body: invalid JSON: nesting deeper than 512 levels at byte \d+/],
       [ingest(deep(100_000)), 400, /nesting deeper than 512 levels/],
       [ingest(gzipSync(deep(100_000)), "application/gzip"), 400, /nesting deeper than 512 levels/],
-      [ingest(notUtf8), 400, /^body: tasks\[0\] is not valid UTF-8 \(in the item at byte \d+\)$/],
+      [ingest(notUtf8), 400, /^request body: tasks\[0\] is not valid UTF-8 \(in the item at byte \d+\)$/],
     ]);
   });
 
@@ -118,9 +118,9 @@ describe("POST /admin/ingest: gzip", () => {
   it("refuses data that is not gzip, a cut-off gzip, and a gzip that expands past 8 times the limit", async () => {
     const gz = gzipSync(goodFile());
     await refusedAndUnharmed([
-      [ingest(Buffer.concat([gz.subarray(0, 10), Buffer.from("not deflate data at all")]), "application/gzip"), 400, /^body: invalid gzip data: /],
-      [ingest(gz.subarray(0, gz.length - 12), "application/gzip"), 400, /^body: invalid gzip data: unexpected end of file/],
-      [ingest(gzipSync(`[${" ".repeat(8 * LIMIT + 1)}]`), "application/gzip"), 413, /^body: larger than 8388608 bytes$/],
+      [ingest(Buffer.concat([gz.subarray(0, 10), Buffer.from("not deflate data at all")]), "application/gzip"), 400, /^request body: invalid gzip data: /],
+      [ingest(gz.subarray(0, gz.length - 12), "application/gzip"), 400, /^request body: invalid gzip data: unexpected end of file/],
+      [ingest(gzipSync(`[${" ".repeat(8 * LIMIT + 1)}]`), "application/gzip"), 413, /^request body: larger than 8388608 bytes$/],
     ]);
   });
 });
