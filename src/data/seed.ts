@@ -70,7 +70,7 @@ interface Rows {
 
 function generate(): Rows {
   const rand = seededRandom(20240917);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const customers: Rows["customers"] = [];
   const transactions: Rows["transactions"] = [];
 

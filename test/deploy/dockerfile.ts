@@ -50,7 +50,7 @@ export function healthcheckExecForm(instruction: Instruction | undefined): strin
   if (!(instruction instanceof Healthcheck)) return undefined;
   const match = /^CMD\s+(\[.*\])\s*$/s.exec(instruction.getArgumentsContent() ?? "");
   if (!match) return undefined;
-  const argv: unknown = JSON.parse(match[1]!);
+  const argv: unknown = JSON.parse(match[1]);
   return Array.isArray(argv) && argv.every((a) => typeof a === "string") ? argv : undefined;
 }
 

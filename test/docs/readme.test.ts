@@ -12,14 +12,14 @@ describe("README", () => {
     for (const key of Object.keys(configSchema.shape)) {
       const row = readme.split("\n").find((line) => line.startsWith(`| \`${key}\` |`));
       expect(row, `README settings table lacks ${key}`).toBeDefined();
-      const documented = row!.split("|")[2]!.trim().replace(/`/g, "");
+      const documented = row!.split("|")[2].trim().replace(/`/g, "");
       const actual = (defaults as Record<string, unknown>)[key];
       expect(documented, `default of ${key}`).toBe(actual === undefined ? "—" : String(actual));
     }
   });
 
   it("has a Quickstart of exactly two commands", () => {
-    const quick = /## Quickstart\n+```bash\n([\s\S]*?)```/.exec(readme)![1]!;
+    const quick = /## Quickstart\n+```bash\n([\s\S]*?)```/.exec(readme)![1];
     expect(quick.trim().split("\n")).toHaveLength(2);
   });
 });

@@ -7,7 +7,7 @@ import { createSandboxFactory } from "../../src/sandbox/index.js";
 
 const [mode, dbPath, baseDir, commands] = process.argv.slice(2) as [string, string, string, string];
 const factory = await createSandboxFactory(
-  testConfig({ SANDBOX_MODE: mode as "bwrap" | "virtual" }),
+  testConfig({ SANDBOX_MODE: mode }),
   createLogger({ LOG_LEVEL: "silent" }),
   { baseDir },
 );

@@ -267,7 +267,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
         id,
         created: previous?.created ?? row.created ?? nowIso(),
         _xact_id: xactId,
-      } as StoredRow);
+      });
     }
     return ids;
   }
@@ -389,7 +389,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
     for (const t of traces.values()) {
       const rootScores = (t.root?.scores ?? {}) as Record<string, unknown>;
       for (const [k, vs] of Object.entries(t.spanScores)) {
-        const v = typeof rootScores[k] === "number" ? (rootScores[k] as number) : mean(vs);
+        const v = typeof rootScores[k] === "number" ? rootScores[k] : mean(vs);
         (perScore[k] ??= []).push(v);
       }
       const m = (t.root?.metrics ?? {}) as Record<string, unknown>;
@@ -541,7 +541,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
     }
     const experimentMatch = /^\/v1\/experiment\/([^/]+)$/.exec(path);
     if (experimentMatch && get) {
-      const e = experiments.get(experimentMatch[1]!);
+      const e = experiments.get(experimentMatch[1]);
       if (!e) throw new HttpError(404, `Experiment ${experimentMatch[1]} not found`);
       return publicExperiment(e);
     }
@@ -558,7 +558,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
     }
     const functionMatch = /^\/v1\/(prompt|function)\/([^/]+)$/.exec(path);
     if (functionMatch && get) {
-      const fn = functions.get(functionMatch[2]!);
+      const fn = functions.get(functionMatch[2]);
       if (!fn) throw new HttpError(404, `${functionMatch[1]} ${functionMatch[2]} not found`);
       return fn;
     }

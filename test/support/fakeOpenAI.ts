@@ -130,7 +130,7 @@ export async function startFakeOpenAI(options: { handler?: Handler; apiKey?: str
     }
     const request: FakeRequest = {
       method: req.method ?? "GET",
-      path: (req.url ?? "/").split("?")[0]!,
+      path: (req.url ?? "/").split("?")[0],
       headers: req.headers,
       body,
       index: requests.length,

@@ -140,7 +140,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
               metadata,
               meta: (value) => Object.assign(metadata, value),
               expected,
-              span: taskSpan as unknown as TaskHooks["span"],
+              span: taskSpan,
               parameters: spec.parameters,
               reportProgress: (progress) => listener.onTaskProgress?.(progress, started),
               trialIndex,
@@ -176,7 +176,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
                 async (scoreSpan) => {
                   let p: ReturnType<typeof prepareScore>;
                   try {
-                    p = prepareScore(await scorer(args), names[i]!);
+                    p = prepareScore(await scorer(args), names[i]);
                   } catch (e) {
                     throw redacted(e, spec.redact);
                   }
@@ -192,7 +192,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
               );
               return { ok: true as const, prepared };
             } catch (error) {
-              return { ok: false as const, name: names[i]!, error };
+              return { ok: false as const, name: names[i], error };
             }
           }),
         );

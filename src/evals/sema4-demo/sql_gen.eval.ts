@@ -71,7 +71,7 @@ async function using<T>(work: (evaluator: EvaluatorDef) => Promise<T>): Promise<
 }
 
 const scores = SQL_GEN_SCORES.map((name, i) =>
-  Object.defineProperty((args: ScorerArgs) => using(async (e) => e.scores![i]!(args)), "name", { value: name }),
+  Object.defineProperty((args: ScorerArgs) => using(async (e) => e.scores![i](args)), "name", { value: name }),
 );
 
 Eval(SQL_GEN_EVAL_NAME, {

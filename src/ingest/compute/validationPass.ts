@@ -285,7 +285,7 @@ class FileValidator {
       const { field, message } = firstIssue(where, result.error);
       this.fail(`${field}: ${message}`, field, offset);
     }
-    return result.data as z.infer<S>;
+    return result.data;
   }
 
   private fail(problem: string, field: string, offset: number): never {

@@ -156,7 +156,7 @@ function main(config: VirtualShellConfig, send: (message: FromChild) => void): (
 }
 
 if (process.send) {
-  const config = JSON.parse(process.argv[process.argv.length - 1]!) as VirtualShellConfig;
+  const config = JSON.parse(process.argv[process.argv.length - 1]) as VirtualShellConfig;
   const handle = main(config, (message) => process.send!(message));
   process.on("message", (message: ToChild) => handle(message));
   process.on("disconnect", () => process.exit(0));

@@ -95,8 +95,8 @@ export function createSqlJudge(goldSql: string, options: MatchOptions) {
     const results = await Promise.all(options.dbPaths.map((db) => onDb(db, predSql)));
     const invalid = results.find((r) => r.score === null);
     if (invalid) return invalid;
-    const failures = options.dbPaths.filter((_, i) => results[i]!.score === 0);
-    if (failures.length === 0) return results[0]!;
+    const failures = options.dbPaths.filter((_, i) => results[i].score === 0);
+    if (failures.length === 0) return results[0];
     return { ...results.find((r) => r.score === 0)!, dbFailures: failures };
   };
 }
@@ -154,7 +154,7 @@ function kOf(output: unknown): number {
 }
 
 const named = <F extends (...args: never[]) => unknown>(name: string, fn: F): F & { name: string } =>
-  Object.defineProperty(fn, "name", { value: name }) as F & { name: string };
+  Object.defineProperty(fn, "name", { value: name });
 
 /**
  * sql_correctness (mean execution accuracy over the trials), pass_at_k and pass_exp_k. The three share one
