@@ -13,11 +13,11 @@ import { sqlite3Command } from "./sqlite3Command.js";
 import { WorkspaceQuota, withQuota } from "./workspaceQuota.js";
 
 const { fileOps } = createRequire(import.meta.url)("../shell/supervisor.cjs") as {
-  fileOps(
+  fileOps: (
     nodeFs: typeof fs,
     root: string,
     limits: { maxReadBytes: number; maxWriteBytes: number; maxListEntries: number; reserve(bytes: number): void },
-  ): (request: FileRequest) => FileReply;
+  ) => (request: FileRequest) => FileReply;
 };
 
 export interface VirtualShellConfig {
