@@ -251,6 +251,6 @@ export function writeDirRun(dir: string, results: Record<string, unknown>): stri
     duration: s.duration,
   }));
   writeJson(dir, "results.json", { ...header, simulation_index: index, format_version: 1 });
-  for (const s of simulations) writeJson(join(dir, "simulations"), `${s.id}.json`, s);
+  for (const s of simulations) writeJson(join(dir, "simulations"), `${String(s.id)}.json`, s);
   return dir;
 }

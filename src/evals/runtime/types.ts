@@ -70,7 +70,7 @@ export interface EvaluatorDef {
   task: (input: any, hooks: TaskHooks) => unknown;
   scores?: Scorer[];
   classifiers?: Scorer[];
-  parameters?: Record<string, ParameterDecl> | Promise<unknown> | unknown;
+  parameters?: Record<string, ParameterDecl> | Promise<unknown>;
   maxConcurrency?: number;
   trialCount?: number;
   /** Milliseconds for the whole run in the SDK; here also the per-case deadline (see runner). */

@@ -309,7 +309,7 @@ function countTurns(messages: readonly MessageRecord[] | null | undefined): numb
   return turns;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\x80-\uffff]/;
 function hasNonAscii(s: string | null): boolean {
   return s !== null && NON_ASCII.test(s);
 }
