@@ -6,7 +6,7 @@
 export const REDACTED = "[redacted]";
 
 /** Shorter values would be replaced inside ordinary words. */
-export const MIN_SECRET_LENGTH = 8;
+const MIN_SECRET_LENGTH = 8;
 
 export interface SecretRedactor {
   /** The text with every secret, in every form, replaced by [redacted]. */

@@ -86,7 +86,7 @@ export function stageWorkdir(stage: Stage): string | undefined {
 }
 
 /** Debian packages named by `apt-get install` lines of a stage. */
-export function aptPackages(stage: Stage): string[] {
+function aptPackages(stage: Stage): string[] {
   const packages: string[] = [];
   for (const run of ofKeyword(stage, "RUN")) {
     for (const command of (run.getArgumentsContent() ?? "").split(/&&|;/)) {

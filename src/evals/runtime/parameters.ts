@@ -31,7 +31,7 @@ function withoutEmpty<T extends Json>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined)) as T;
 }
 
-export function zodToJsonSchema(schema: SchemaDecl): Json {
+function zodToJsonSchema(schema: SchemaDecl): Json {
   if (isObject(schema) && "_zod" in schema) {
     return toJSONSchema(schema as never, { target: "draft-7" });
   }

@@ -8,7 +8,7 @@ import { abortScope } from "../../lib/abortScope.js";
 import { prepareScore, ScoreAccumulator, scorerName } from "./scoring.js";
 import type { EvalCase, ProgressEvent, RegisteredEvaluator, Scorer, TaskHooks } from "./types.js";
 
-export interface RootSpanArgs {
+interface RootSpanArgs {
   name: string;
   spanAttributes: Record<string, unknown>;
   event: Record<string, unknown>;
@@ -23,7 +23,7 @@ export interface CaseStarted {
   origin?: unknown;
 }
 
-export interface CaseFinished extends CaseStarted {
+interface CaseFinished extends CaseStarted {
   output?: unknown;
   scores: Record<string, number | null>;
   /** Set when the task failed (threw, timed out or was cancelled): the case has no scores. */

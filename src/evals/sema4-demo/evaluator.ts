@@ -46,7 +46,7 @@ export interface SqlGenDeps {
   redactor: SecretRedactor;
 }
 
-export interface SqlGenTrial extends SqlTrial {
+interface SqlGenTrial extends SqlTrial {
   answer: string | null;
   columns: string[];
   row_count: number;

@@ -6,7 +6,7 @@ import type { QueryResult } from "../types.js";
 import { splitScript, type ScriptItem } from "./sqliteScript.js";
 
 /** Runs one statement on the database the shell names `shellPath`; rejects with a message for the user. */
-export type ShellQuery = (shellPath: string, sql: string) => Promise<QueryResult>;
+type ShellQuery = (shellPath: string, sql: string) => Promise<QueryResult>;
 
 type OutputMode = "list" | "csv" | "tabs" | "json" | "line" | "column" | "markdown";
 const MODES: Record<string, OutputMode> = {

@@ -6,9 +6,9 @@
 // Built for 100k-row results: rows are compared through 32-bit hashes sorted in typed arrays (no string keys,
 // no Map), every hash match is confirmed on the values, and column pairs are pre-filtered by cheap profiles.
 
-export type Cell = null | number | string;
+type Cell = null | number | string;
 
-export interface FloatTolerance {
+interface FloatTolerance {
   relTol: number;
   absTol: number;
 }
@@ -32,14 +32,14 @@ export type Comparison =
 
 type Tolerance = FloatTolerance | "exact";
 
-export const DEFAULT_TOLERANCE: FloatTolerance = { relTol: 1e-6, absTol: 1e-9 };
+const DEFAULT_TOLERANCE: FloatTolerance = { relTol: 1e-6, absTol: 1e-9 };
 /** Column mappings tried before giving up (many interchangeable columns would otherwise be factorial). */
 const MAX_MAPPINGS = 5_000;
 
 const decoder = new TextDecoder("utf-8");
 
 /** SQLite values as the comparison sees them: blobs are UTF-8 text, safe bigints are numbers. */
-export function normalizeCell(v: unknown): Cell {
+function normalizeCell(v: unknown): Cell {
   if (v === null || v === undefined) return null;
   if (typeof v === "number" || typeof v === "string") return v;
   if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();

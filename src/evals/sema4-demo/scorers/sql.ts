@@ -10,7 +10,7 @@ import type { QueryResult, ReadonlyQueryRunner } from "../../../sandbox/types.js
 import { compareResultSets, type CompareOptions, type MismatchReason } from "./resultSets.js";
 import { hasTopLevelOrderBy } from "./sqlText.js";
 
-export type MatchReason =
+type MatchReason =
   | "equal"
   | "both_empty"
   | MismatchReason
@@ -64,7 +64,7 @@ async function execute(options: MatchOptions, dbPath: string, sql: string): Prom
  * Judges predictions against one gold query. The gold query runs once per database, however many predictions
  * (trials) are judged.
  */
-export function createSqlJudge(goldSql: string, options: MatchOptions) {
+function createSqlJudge(goldSql: string, options: MatchOptions) {
   const ordered = hasTopLevelOrderBy(goldSql);
   const golds = new Map<string, Promise<Execution>>();
   const gold = (dbPath: string) => {
@@ -131,7 +131,7 @@ interface Verdicts {
 type ScoreResult = { name: string; score: number | null; metadata?: Record<string, unknown> };
 type NamedScorer = ((args: { output: unknown; expected?: unknown }) => Promise<ScoreResult>) & { name: string };
 
-export function goldSqlOf(expected: unknown): string | undefined {
+function goldSqlOf(expected: unknown): string | undefined {
   if (typeof expected === "string") return expected;
   if (expected && typeof expected === "object") {
     const e = expected as { gold_sql?: unknown; sql?: unknown };
