@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from "node:util";
 
 export const SEEDED_DATASET_ID = "5eed0000-0000-4000-8000-000000000001";
 
-export interface SeededDatasetOptions {
+interface SeededDatasetOptions {
   id?: string;
   project?: string;
   name?: string;
@@ -30,13 +30,13 @@ export interface FakeBraintrustOptions {
   invoke?: (body: InvokeBody) => unknown;
 }
 
-export interface InvokeBody {
+interface InvokeBody {
   function_id?: string;
   input?: { input?: unknown; output?: unknown; expected?: unknown; metadata?: unknown; [k: string]: unknown };
   [k: string]: unknown;
 }
 
-export interface RecordedCall {
+interface RecordedCall {
   method: string;
   path: string;
   query: Record<string, string>;
@@ -51,7 +51,7 @@ export interface RecordedCall {
 
 export type StoredRow = Record<string, unknown> & { id: string; _xact_id: string };
 
-export interface RowFilter {
+interface RowFilter {
   experiment_id?: string;
   dataset_id?: string;
   prompt_session_id?: string;
@@ -59,7 +59,7 @@ export interface RowFilter {
   log_id?: string;
 }
 
-export interface FakeProject {
+interface FakeProject {
   id: string;
   org_id: string;
   name: string;
@@ -68,7 +68,7 @@ export interface FakeProject {
   user_id: string;
 }
 
-export interface FakeExperiment {
+interface FakeExperiment {
   id: string;
   project_id: string;
   name: string;
@@ -88,7 +88,7 @@ export interface FakeExperiment {
   registrations: Record<string, unknown>[];
 }
 
-export interface FakeDataset {
+interface FakeDataset {
   id: string;
   project_id: string;
   name: string;
@@ -100,7 +100,7 @@ export interface FakeDataset {
   url_slug: string;
 }
 
-export interface FakeFunction extends Record<string, unknown> {
+interface FakeFunction extends Record<string, unknown> {
   id: string;
   _xact_id: string;
   project_id: string;
@@ -111,9 +111,9 @@ export interface FakeFunction extends Record<string, unknown> {
   created: string;
 }
 
-export type PathPattern = string | RegExp;
+type PathPattern = string | RegExp;
 
-export interface FailOptions {
+interface FailOptions {
   status: number;
   /** How many matching requests fail; default 1, Infinity for all. */
   times?: number;
@@ -267,7 +267,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
         id,
         created: previous?.created ?? row.created ?? nowIso(),
         _xact_id: xactId,
-      } as StoredRow);
+      });
     }
     return ids;
   }
@@ -389,7 +389,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
     for (const t of traces.values()) {
       const rootScores = (t.root?.scores ?? {}) as Record<string, unknown>;
       for (const [k, vs] of Object.entries(t.spanScores)) {
-        const v = typeof rootScores[k] === "number" ? (rootScores[k] as number) : mean(vs);
+        const v = typeof rootScores[k] === "number" ? rootScores[k] : mean(vs);
         (perScore[k] ??= []).push(v);
       }
       const m = (t.root?.metrics ?? {}) as Record<string, unknown>;
@@ -541,7 +541,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
     }
     const experimentMatch = /^\/v1\/experiment\/([^/]+)$/.exec(path);
     if (experimentMatch && get) {
-      const e = experiments.get(experimentMatch[1]!);
+      const e = experiments.get(experimentMatch[1]);
       if (!e) throw new HttpError(404, `Experiment ${experimentMatch[1]} not found`);
       return publicExperiment(e);
     }
@@ -558,7 +558,7 @@ export async function startFakeBraintrust(options: FakeBraintrustOptions = {}): 
     }
     const functionMatch = /^\/v1\/(prompt|function)\/([^/]+)$/.exec(path);
     if (functionMatch && get) {
-      const fn = functions.get(functionMatch[2]!);
+      const fn = functions.get(functionMatch[2]);
       if (!fn) throw new HttpError(404, `${functionMatch[1]} ${functionMatch[2]} not found`);
       return fn;
     }
