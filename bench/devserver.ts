@@ -100,7 +100,7 @@ interface Side {
 }
 
 async function measure(label: string, command: string[], env: (port: number) => Record<string, string>, port: number): Promise<Side> {
-  const child = start(command[0]!, command.slice(1).concat(label === "peer" ? ["--dev-port", String(port)] : []), env(port), path.join(out, `${label}.log`));
+  const child = start(command[0], command.slice(1).concat(label === "peer" ? ["--dev-port", String(port)] : []), env(port), path.join(out, `${label}.log`));
   await waitFor(`http://127.0.0.1:${port}/`);
   const coldPort = port + 1;
   const coldEnv = Object.entries(env(coldPort)).map(([k, v]) => `${k}=${v}`).join(" ");
@@ -133,7 +133,7 @@ function loadSide(label: string): Side {
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 function figures(side: Side) {
@@ -148,7 +148,7 @@ function figures(side: Side) {
     first100: median(evalRuns("trivial n=100 stream").map((x: any) => x.first_event_ms)),
     first1000: median(evalRuns("trivial n=1000 stream").map((x: any) => x.first_event_ms)),
     // Flatness over the soak, after the first eval (JIT and pools warm up there).
-    soakDrift: (side.soak.at(-1)! - side.soak[1]!) / side.soak[1]!,
+    soakDrift: (side.soak.at(-1)! - side.soak[1]) / side.soak[1],
     soakRange: `${Math.min(...side.soak).toFixed(0)}–${Math.max(...side.soak).toFixed(0)} MB`,
     ok: r.eval.every((e: any) => e.runs.every((x: any) => x.ok)),
   };

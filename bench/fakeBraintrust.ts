@@ -6,5 +6,5 @@ import { startFakeBraintrust } from "../test/support/fakeBraintrust.js";
 const fake = await startFakeBraintrust({ orgName: "peer-org", tokens: ["sk-peer-test"] });
 process.stdout.write(`${fake.url}\n`);
 process.on("SIGTERM", () => {
-  fake.close().then(() => process.exit(0));
+  void fake.close().then(() => process.exit(0));
 });

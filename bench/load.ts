@@ -186,7 +186,7 @@ async function pool(concurrency: number, next: () => boolean, one: () => Promise
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 interface PhaseResult {
@@ -336,7 +336,7 @@ function report(results: ReturnType<typeof summarize>[], all: RssSample[], soak:
     "",
     `Errors: ${errors} (target 0)${errors ? `: ${results.flatMap((r) => r.errorKinds).join("; ")}` : ""}.`,
     "",
-    `RSS (MB): at ready ${f(marks.ready!)}, after /list ${f(marks.list!)}, after the concurrent evals ${f(marks.evals!)}; over the soak ${f(Math.min(...soak.map((s) => s.mb)))}–${f(Math.max(...soak.map((s) => s.mb)))}, ` +
+    `RSS (MB): at ready ${f(marks.ready)}, after /list ${f(marks.list)}, after the concurrent evals ${f(marks.evals)}; over the soak ${f(Math.min(...soak.map((s) => s.mb)))}–${f(Math.max(...soak.map((s) => s.mb)))}, ` +
       `after the first tenth (warm-up) the last fifth of the samples (median ${f(median(late))}) against the first fifth (median ${f(median(early))}): ` +
       `${f(drift * 100)} % (target flat, ±10 %: ${Math.abs(drift) <= 0.1 ? "met" : "**missed**"}); least-squares slope over the same samples ${f(slope(afterWarmUp), 2)} MB/min.`,
     "",

@@ -28,9 +28,9 @@ chmodSync(gold, 0o644);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  return s[Math.floor(s.length / 2)];
 };
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)];
 
 async function time(reps: number, once: () => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < Math.min(10, reps); i++) await once();
@@ -85,9 +85,9 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = commands.map((c) => ({ name: c.name, bare: [], modes: {} }));
   for (const [i, command] of commands.entries()) {
-    rows[i]!.bare = await time(REPS, () => bare("/bin/bash", ["-c", command.script.replace("DB", gold)]));
+    rows[i].bare = await time(REPS, () => bare("/bin/bash", ["-c", command.script.replace("DB", gold)]));
     if (factories.some((f) => f.mode === "bwrap")) {
-      rows[i]!.perCommandBwrap = await time(Math.min(REPS, 50), () => bwrapPerCommand(command.script.replace("DB", "/data/gold.db")));
+      rows[i].perCommandBwrap = await time(Math.min(REPS, 50), () => bwrapPerCommand(command.script.replace("DB", "/data/gold.db")));
     }
   }
   for (const factory of factories) {
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       const script = command.script.replace("DB", sandbox.dbPath);
       const check = await sandbox.exec(script);
       if (check.exitCode !== 0) throw new Error(`${factory.mode}: ${script} failed: ${check.stderr}`);
-      rows[i]!.modes[factory.mode] = await time(REPS, () => sandbox.exec(script));
+      rows[i].modes[factory.mode] = await time(REPS, () => sandbox.exec(script));
     }
     await sandbox.close();
     await factory.close();

@@ -6,7 +6,7 @@ import { serviceRedactor, type SecretsConfig } from "./redaction.js";
 export type Logger = pino.Logger;
 
 /** Header and field names whose values never reach the logs. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   "req.headers.authorization",
   "req.headers.cookie",
   'req.headers["x-bt-auth-token"]',

@@ -43,7 +43,7 @@ export function serviceModelAccess(config: ModelConfig): ModelAccess | undefined
 }
 
 /** The OpenAI-compatible base of the proxy: its URL without any `/v1/proxy` it was given with, plus `/v1/proxy`. */
-export function proxyBaseUrl(proxyUrl: string): string {
+function proxyBaseUrl(proxyUrl: string): string {
   return `${proxyUrl.replace(/\/+$/, "").replace(/\/v1\/proxy$/, "")}/v1/proxy`;
 }
 

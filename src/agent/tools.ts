@@ -46,9 +46,9 @@ export const TOOL_DEFINITIONS: ChatCompletionFunctionTool[] = [
 ];
 
 /** Text returned to the model at most per tool call; the rest is cut with a note. */
-export const MAX_TOOL_OUTPUT_CHARS = 12_000;
+const MAX_TOOL_OUTPUT_CHARS = 12_000;
 
-export function clip(text: string, max = MAX_TOOL_OUTPUT_CHARS): string {
+function clip(text: string, max = MAX_TOOL_OUTPUT_CHARS): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n[… ${text.length - max} more characters cut]`;
 }
 

@@ -32,8 +32,8 @@ function cell(v: unknown): string {
 function rowsTable(columns: string[], rows: unknown[][]): string {
   const shown = rows.slice(0, SHOWN_ROWS).map((r) => r.map(cell));
   const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number" || r[i] === null));
-  const widths = columns.map((c, i) => Math.max(c.length, ...shown.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(" | ").trimEnd();
+  const widths = columns.map((c, i) => Math.max(c.length, ...shown.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ").trimEnd();
   const out = [line(columns), widths.map((w) => "-".repeat(w)).join("-+-"), ...shown.map(line)];
   if (rows.length > SHOWN_ROWS) out.push(`… ${rows.length - SHOWN_ROWS} more rows`);
   return out.join("\n");
@@ -44,7 +44,7 @@ function stepLine(step: AgentStep): string {
   if (step.kind === "llm") return `  [${step.index}] ${step.name} (${ms})`;
   const input = step.input as { command?: string; path?: string; sql?: string } | undefined;
   const what = (input?.command ?? input?.path ?? input?.sql ?? "").replace(/\s+/g, " ").slice(0, 100);
-  return `  [${step.index}] ${step.name} ${what} (${ms})${step.error ? ` → ${step.error.split("\n")[0]!.slice(0, 120)}` : ""}`;
+  return `  [${step.index}] ${step.name} ${what} (${ms})${step.error ? ` → ${step.error.split("\n")[0].slice(0, 120)}` : ""}`;
 }
 
 function report(r: AskResponse, localStorePath: string): string {

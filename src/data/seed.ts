@@ -49,7 +49,7 @@ const FIRST = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", 
 const LAST = ["Andersen", "Baker", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Haddad", "Ito", "Jensen",
   "Kowalski", "Lopez", "Meyer", "Nakamura", "Okafor", "Petrov", "Rossi", "Silva", "Tanaka", "Weber"];
 
-export const CUSTOMER_COUNT = 300;
+const CUSTOMER_COUNT = 300;
 
 /** The spends planted at the top: ranks 4 to 6 tie, so "top 5" is really six customers. */
 const TOP_SPENDERS: Record<number, number> = { 7: 310.5, 150: 275, 201: 262.25, 17: 249.99, 42: 249.99, 99: 249.99 };
@@ -70,7 +70,7 @@ interface Rows {
 
 function generate(): Rows {
   const rand = seededRandom(20240917);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const customers: Rows["customers"] = [];
   const transactions: Rows["transactions"] = [];
 

@@ -51,13 +51,13 @@ export type IngestProgress =
   | { phase: "validate"; file: string; bytes: number; total_bytes: number | null; simulations: number }
   | { phase: "write"; experiment: string; simulations: number; total_simulations: number };
 
-export interface DatasetReport {
+interface DatasetReport {
   name: string;
   rows: number;
   new_rows: number;
 }
 
-export interface ExperimentReport {
+interface ExperimentReport {
   name: string;
   file: string;
   format: string;

@@ -6,15 +6,15 @@
 export const REDACTED = "[redacted]";
 
 /** Shorter values would be replaced inside ordinary words. */
-export const MIN_SECRET_LENGTH = 8;
+const MIN_SECRET_LENGTH = 8;
 
 export interface SecretRedactor {
   /** The text with every secret, in every form, replaced by [redacted]. */
-  text(text: string): string;
+  text: (text: string) => string;
   /** A copy of a JSON-like value with every string redacted; the same value when nothing changed. */
-  value<T>(value: T): T;
+  value: <T>(value: T) => T;
   /** This redactor with more secrets: a caller's token, for the run it serves. */
-  with(secrets: Iterable<string | undefined>): SecretRedactor;
+  with: (secrets: Iterable<string | undefined>) => SecretRedactor;
 }
 
 export interface SecretRedactorOptions {

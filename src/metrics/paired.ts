@@ -3,7 +3,7 @@
 import { bootstrapIntervals, meanAt, ratio, type BootstrapOptions, type Interval } from "./bootstrap.js";
 import { taskPassHatK, type TaskStats } from "./tau2.js";
 
-export interface PairedStatistic {
+interface PairedStatistic {
   /** The statistic of A and B on the shared tasks, and B − A. */
   a: number;
   b: number;

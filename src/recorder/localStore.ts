@@ -72,13 +72,13 @@ CREATE TABLE IF NOT EXISTS prompts (
 );
 `;
 
-export interface ScoreSummary {
+interface ScoreSummary {
   mean: number;
   /** Traces that have the score. */
   count: number;
 }
 
-export interface MetricSummary {
+interface MetricSummary {
   mean: number;
   count: number;
   unit?: string;
@@ -99,7 +99,7 @@ export interface ExperimentSummary {
   metrics: Record<string, MetricSummary>;
 }
 
-export interface ExperimentRow {
+interface ExperimentRow {
   id: string;
   spanId: string;
   rootSpanId: string;

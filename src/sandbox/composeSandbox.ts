@@ -8,7 +8,7 @@ import type { ShellSession } from "./shell/shellSession.js";
 import type { Sandbox, SandboxMode } from "./types.js";
 import type { Workspace } from "./disk/hostWorkspace.js";
 
-export interface CreateOptions {
+interface CreateOptions {
   dbPath: string;
   signal?: AbortSignal;
 }

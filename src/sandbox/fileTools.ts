@@ -28,7 +28,7 @@ export function relativeInside(path: string, shellPath: string): string {
 }
 
 /** A failed file operation's errno-like code, as an error that tells the model what to do instead. */
-export function fileError(code: string, path: string, limits: Pick<SandboxLimits, "maxReadBytes">): AppError {
+function fileError(code: string, path: string, limits: Pick<SandboxLimits, "maxReadBytes">): AppError {
   switch (code) {
     case "ENOENT":
       return new AppError("NOT_FOUND", `no such file or directory: ${path}`);

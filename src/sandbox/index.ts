@@ -14,7 +14,7 @@ import { virtualMode } from "./modes/virtual.js";
 import { diskBudget } from "./disk/diskBudget.js";
 import { sweepLeftovers } from "./disk/hostWorkspace.js";
 
-export type { ExecResult, QueryResult, ReadonlyQueryRunner, Sandbox, SandboxFactory, SandboxMode } from "./types.js";
+export type { SandboxFactory } from "./types.js";
 export { queryErrorReason, type QueryErrorReason } from "./sql/queryRunner.js";
 
 export interface SandboxFactoryOptions {

@@ -9,9 +9,9 @@ import type { Mode } from "./composeSandbox.js";
 import type { SandboxMode } from "./types.js";
 
 export interface ModeCandidates {
-  bwrap(): Promise<Mode>;
-  virtual(): Promise<Mode>;
-  unsafeHost(): Promise<Mode>;
+  bwrap: () => Promise<Mode>;
+  virtual: () => Promise<Mode>;
+  unsafeHost: () => Promise<Mode>;
 }
 
 export interface ModeChoice {

@@ -46,7 +46,7 @@ export interface Sandbox {
   readFile(path: string): Promise<string>;
   writeFile(path: string, content: string): Promise<void>;
   listDir(path: string): Promise<{ name: string; type: "file" | "dir" | "other"; size: number }[]>;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export interface SandboxFactory {

@@ -27,7 +27,7 @@ export interface AppDeps extends ServiceParts {
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
 }
 
-export interface AppState {
+interface AppState {
   draining: boolean;
   /** Aborted when shutdown gives up waiting: in-flight work stops. */
   shutdown: AbortController;

@@ -8,7 +8,7 @@ import { AppError, isAppError } from "../errors.js";
 import type { SecretRedactor } from "../lib/secretRedactor.js";
 
 /** A route group's error body for an AppError. */
-export type ErrorShape = (err: AppError) => unknown;
+type ErrorShape = (err: AppError) => unknown;
 
 /** The service's error body. */
 export function serviceErrorBody(err: AppError): { error: { code: string; message: string; status: number; details?: unknown } } {

@@ -46,6 +46,6 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
     if (at >= 0) {
       return done(new AppError("BAD_REQUEST", `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels (at byte ${at})`), undefined);
     }
-    parse(request, text, done);
+    void parse(request, text, done);
   });
 }

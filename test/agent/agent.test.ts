@@ -52,7 +52,7 @@ function options(extra: Partial<AgentOptions> = {}): AgentOptions {
     maxSteps: h.config.AGENT_MAX_STEPS,
     timeoutMs: h.config.AGENT_TIMEOUT_MS,
     ...extra,
-  } as AgentOptions;
+  };
 }
 
 const counts = () => {
@@ -72,7 +72,7 @@ describe("the SQL agent", () => {
       results.push(...(await Promise.all(SQL_TASKS.slice(i, i + 4).map((t) => runSqlGenTask({ question: t.question, id: t.id }, options())))));
     }
     for (const [i, result] of results.entries()) {
-      const task = SQL_TASKS[i]!;
+      const task = SQL_TASKS[i];
       expect(result.error).toBeUndefined();
       expect(result.sql).toBe(task.gold_sql);
       expect(result.answer).toBe(`answer to ${task.id}`);
@@ -83,7 +83,7 @@ describe("the SQL agent", () => {
     }
     // The model saw the schema and the database path, and its sqlite3 ran in the sandbox against that path.
     const second = fake.completions().find((r) => toolResults(r).length > 0)!;
-    const system = messagesOf(second)[0]!.content!;
+    const system = messagesOf(second)[0].content!;
     expect(system).toContain("CREATE TABLE customers");
     expect(system).toContain(promptDbPath(second));
     expect(toolResults(second)[0]).toMatch(/exit code: 0[\s\S]*--- stdout ---\n300\n/);
@@ -110,13 +110,13 @@ describe("the SQL agent", () => {
     const children = spans.filter((s) => s.parent_span_id === root.span_id);
     expect(children.map((s) => `${s.type}:${s.name}`)).toEqual(["llm:Chat Completion", "tool:bash_exec", "llm:Chat Completion", "tool:submit_sql"]);
     const [llm, bash] = children;
-    expect(llm!.input[0].role).toBe("system");
-    expect(llm!.output[0].message.tool_calls[0].function.name).toBe("bash_exec");
-    expect(llm!.metrics).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: 12, tokens: expect.any(Number) });
-    expect(llm!.metadata).toMatchObject({ model: "gpt-4o", provider: "compatible", attempts: 1 });
-    expect(bash!.input).toEqual({ command: expect.stringContaining("SELECT COUNT(*) FROM customers") });
-    expect(bash!.output).toContain("300");
-    expect(bash!.metadata).toMatchObject({ exit_code: 0 });
+    expect(llm.input[0].role).toBe("system");
+    expect(llm.output[0].message.tool_calls[0].function.name).toBe("bash_exec");
+    expect(llm.metrics).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: 12, tokens: expect.any(Number) });
+    expect(llm.metadata).toMatchObject({ model: "gpt-4o", provider: "compatible", attempts: 1 });
+    expect(bash.input).toEqual({ command: expect.stringContaining("SELECT COUNT(*) FROM customers") });
+    expect(bash.output).toContain("300");
+    expect(bash.metadata).toMatchObject({ exit_code: 0 });
     for (const s of children) expect(s.metrics.end).toBeGreaterThanOrEqual(s.metrics.start);
     expect(result.usage).toMatchObject({ llm_calls: 2, tool_calls: 1, completion_tokens: 24 });
     expect(result.usage.total_tokens).toBe(result.usage.prompt_tokens + 24);
@@ -133,7 +133,7 @@ describe("the SQL agent", () => {
     expect(result.error).toBeUndefined();
     expect(result.attempts).toBe(2);
     expect(result.answer).toBe("fixed");
-    const feedback = toolResults(fake.completions()[1]!)[0]!;
+    const feedback = toolResults(fake.completions()[1])[0];
     expect(feedback).toMatch(/^The query failed: .*no such column: nme/);
     expect(result.steps.filter((s) => s.kind === "submit").map((s) => s.error === undefined)).toEqual([false, true]);
   });
@@ -156,7 +156,7 @@ describe("the SQL agent", () => {
     expect(result.error).toBeUndefined();
     expect(result.rows).toEqual([]);
     expect(result.columns).toEqual(["id"]);
-    expect(toolResults(fake.completions()[1]!)[0]).toContain("returned no rows");
+    expect(toolResults(fake.completions()[1])[0]).toContain("returned no rows");
   });
 
   it("refuses a writing query, leaving the database as it was", async () => {
@@ -167,7 +167,7 @@ describe("the SQL agent", () => {
         : reply.tool("submit_sql", { sql: "SELECT COUNT(*) FROM customers", answer: "300" }),
     );
     const result = await runSqlGenTask({ question: "How many customers?" }, options());
-    expect(toolResults(fake.completions()[1]!)[0]).toMatch(/^The query failed: .*read-only/);
+    expect(toolResults(fake.completions()[1])[0]).toMatch(/^The query failed: .*read-only/);
     expect(result.rows).toEqual([[300]]);
     expect(counts()).toEqual(before);
   });
@@ -178,7 +178,7 @@ describe("the SQL agent", () => {
     expect(result.error).toBeUndefined();
     expect(result.sql).toBe(firstTask.gold_sql);
     expect(result.answer).toBe("The answer:");
-    expect(messagesOf(fake.completions()[1]!).at(-1)).toEqual({ role: "user", content: expect.stringContaining("Call submit_sql") });
+    expect(messagesOf(fake.completions()[1]).at(-1)).toEqual({ role: "user", content: expect.stringContaining("Call submit_sql") });
   });
 
   it("answers bad tool calls with an error the model can act on", async () => {
@@ -188,7 +188,7 @@ describe("the SQL agent", () => {
     );
     const result = await runSqlGenTask({ question: "One?" }, options());
     expect(result.rows).toEqual([[1]]);
-    const [unknown, badJson, badArgs] = toolResults(fake.completions()[1]!);
+    const [unknown, badJson, badArgs] = toolResults(fake.completions()[1]);
     expect(unknown).toMatch(/^error: unknown tool 'rm_rf'/);
     expect(badJson).toBe("error: the arguments are not valid JSON");
     expect(badArgs).toMatch(/^error: invalid arguments: path:/);
@@ -202,8 +202,8 @@ describe("the SQL agent", () => {
     );
     const result = await runSqlGenTask({ question: "42?" }, options());
     expect(result.rows).toEqual([[42]]);
-    expect(toolResults(fake.completions()[1]!)).toEqual(["wrote 9 bytes to notes/q.sql"]);
-    const [list, read, wc] = toolResults(fake.completions()[2]!).slice(1);
+    expect(toolResults(fake.completions()[1])).toEqual(["wrote 9 bytes to notes/q.sql"]);
+    const [list, read, wc] = toolResults(fake.completions()[2]).slice(1);
     expect(list).toBe("q.sql\t9 bytes");
     expect(read).toBe("SELECT 42");
     expect(wc).toContain("--- stdout ---\n9\n");
@@ -265,7 +265,7 @@ describe("the agent and a misbehaving model endpoint", () => {
     controller.abort();
     const error = await running.catch((e) => e);
     expect(error).toMatchObject({ code: "CANCELLED" });
-    await expect.poll(() => fake.completions()[0]!.aborted).toBe(true);
+    await expect.poll(() => fake.completions()[0].aborted).toBe(true);
     expect(steps).toEqual([]);
     const root = traceSpans(h.store, opts.span.rootSpanId).find((s) => s.parent_span_id === null)!;
     expect(root.error).toBe("the agent run was cancelled");
@@ -311,7 +311,7 @@ describe("the agent and escape attempts by the model", () => {
     expect(counts()).toEqual(before);
     expect(existsSync(marker)).toBe(false);
     expect(fake.requests.some((r) => r.path === "/escape")).toBe(false);
-    const outputs = toolResults(fake.completions()[1]!);
+    const outputs = toolResults(fake.completions()[1]);
     expect(outputs).toHaveLength(attempts.length);
     expect(outputs[0]).toMatch(/exit code: 0[\s\S]*rc=[1-9]/); // the shell ran; sqlite3 could not write
     expect(outputs[4]).not.toContain('"name": "sema4-demo"');
@@ -328,7 +328,7 @@ describe("the agent and escape attempts by the model", () => {
   it("redacts a secret that a tool output happens to contain", async () => {
     fake.enqueue(reply.tool("bash_exec", { command: `echo ${API_KEY.slice(0, 10)}""${API_KEY.slice(10)}` }), reply.tool("submit_sql", { sql: "SELECT 1", answer: "1" }));
     const result = await runSqlGenTask({ question: "Echo?" }, options());
-    const echoed = toolResults(fake.completions()[1]!)[0]!;
+    const echoed = toolResults(fake.completions()[1])[0];
     expect(echoed).toContain("[redacted]");
     expect(echoed).not.toContain(API_KEY);
     expect(JSON.stringify(result.steps)).not.toContain(API_KEY);
@@ -350,7 +350,7 @@ describe("the agent and escape attempts by the model", () => {
       reply.tool("submit_sql", { sql: "SELECT 1", answer: "1" }),
     );
     const result = await runSqlGenTask({ question: "Echo?" }, options());
-    const outputs = toolResults(fake.completions()[1]!);
+    const outputs = toolResults(fake.completions()[1]);
     expect(outputs).toHaveLength(printed.length);
     for (const [i, output] of outputs.entries()) {
       expect(output, printed[i]).toMatch(/^exit code: 0\n--- stdout ---\n[\s\S]*\[redacted\]/);

@@ -94,7 +94,7 @@ describe("the twelve tasks", () => {
     for (const t of ["join", "aggregate", "group-by", "having", "date", "order-limit", "ties", "null", "subquery"]) {
       expect(tags).toContain(t);
     }
-    expect(taskToCase(SQL_TASKS[0]!)).toMatchObject({ id: SQL_TASKS[0]!.id, expected: { gold_sql: expect.any(String) } });
+    expect(taskToCase(SQL_TASKS[0])).toMatchObject({ id: SQL_TASKS[0].id, expected: { gold_sql: expect.any(String) } });
   });
 
   it("01: active customers per plan, zero included", () => {
@@ -132,7 +132,7 @@ describe("the twelve tasks", () => {
 
   it("05: top 5 spenders, all ties at 5th place included", () => {
     const spends = customers.map((c) => c.monthly_spend).filter(known).sort((a, b) => b - a);
-    const cutoff = spends[4]!;
+    const cutoff = spends[4];
     const expected = customers
       .filter((c) => c.monthly_spend !== null && c.monthly_spend >= cutoff)
       .sort((a, b) => b.monthly_spend! - a.monthly_spend! || a.id - b.id)
@@ -182,7 +182,7 @@ describe("the twelve tasks", () => {
     const expected = [...byMonth].sort(([a], [b]) => a.localeCompare(b));
     const rows = gold("sql-10-net-per-month") as [string, number][];
     expect(rows.map((r) => r[0])).toEqual(expected.map((r) => r[0]));
-    rows.forEach((r, i) => expect(r[1]).toBeCloseTo(expected[i]![1], 6));
+    rows.forEach((r, i) => expect(r[1]).toBeCloseTo(expected[i][1], 6));
   });
 
   it("11: customers who never transacted (despite unattributed transactions)", () => {

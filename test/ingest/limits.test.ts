@@ -142,7 +142,7 @@ describe("the budgets ingests share", () => {
       message: expect.stringMatching(/^b\.json: the top-level values other than "tasks" and "simulations" of this ingest's files are larger than 16384 bytes together/),
     });
     await job.dispose();
-    const bloated = tau2Results({ tasks: [], sims: [] }) as Record<string, unknown>;
+    const bloated = tau2Results({ tasks: [], sims: [] });
     for (let i = 0; i < 4; i++) bloated[`extra${i}`] = "e".repeat(5 * KiB);
     const one = new IngestJob(h.settings);
     await expect(one.addStream("bloated.json", once(Buffer.from(JSON.stringify(bloated))))).rejects.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });

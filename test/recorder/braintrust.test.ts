@@ -112,7 +112,7 @@ describe("Braintrust recorder", () => {
     await recorder.experiment("proj", "e");
     const logins = fake.callsTo("/api/apikey/login");
     expect(logins).toHaveLength(1);
-    expect(logins[0]!.headers.authorization).toBe("Bearer sk-test");
+    expect(logins[0].headers.authorization).toBe("Bearer sk-test");
   });
 
   it("sends rows to the configured API URL instead of the org's", async () => {
@@ -146,7 +146,7 @@ describe("Braintrust recorder", () => {
     fake.drop("/logs3", 1);
     exp.startSpan({ event: { id: "r1", input: 1 } }).end();
     await exp.flush();
-    expect(fake.callsTo("/logs3")[0]!.status).toBe(0);
+    expect(fake.callsTo("/logs3")[0].status).toBe(0);
     expect(fake.rows({ experiment_id: await exp.id() }).map((r) => r.id)).toEqual(["r1"]);
   });
 
@@ -160,7 +160,7 @@ describe("Braintrust recorder", () => {
     await expect(exp.flush()).rejects.toMatchObject({ code: "UPSTREAM_FAILED", message: expect.stringMatching(/503/) });
     expect(fake.callsTo("/logs3").slice(before).map((c) => c.status)).toEqual([503, 503, 503]);
     const [row] = fake.rows({ experiment_id: await exp.id() });
-    expect((row!.metrics as Record<string, unknown>).end).toBeUndefined();
+    expect((row.metrics as Record<string, unknown>).end).toBeUndefined();
     await expect(exp.flush()).resolves.toBeUndefined(); // reported once
   });
 });

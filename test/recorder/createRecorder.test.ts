@@ -49,7 +49,7 @@ describe("createRecorder", () => {
     expect(recorder.kind).toBe("braintrust");
     await recorder.dataset("p", "d").upsert([{ id: "a", input: 1 }]);
     await recorder.close();
-    expect(fake.callsTo("/api/apikey/login")[0]!.headers.authorization).toBe("Bearer sk-secret-key");
+    expect(fake.callsTo("/api/apikey/login")[0].headers.authorization).toBe("Bearer sk-secret-key");
     expect(fake.rows({ dataset_id: fake.datasetByName("d")!.id }).map((r) => r.id)).toEqual(["a"]);
     expect(lines[0]).toMatchObject({ recorder: "braintrust", appUrl: fake.url, org: "test-org" });
     expect(JSON.stringify(lines)).not.toContain("sk-secret-key");

@@ -83,7 +83,7 @@ describe("local recorder", () => {
       scores: { exact: { mean: 0.5, count: 2 } },
       metrics: { tokens: { mean: 10, count: 2 } },
     });
-    expect(summary!.metrics.duration!.count).toBe(3);
+    expect(summary.metrics.duration.count).toBe(3);
 
     const page = store.getExperiment(await exp.id(), { limit: 2, offset: 0 })!;
     expect(page.total).toBe(3);
@@ -103,7 +103,7 @@ describe("local recorder", () => {
     const children = store.db
       .prepare(`SELECT name, parent_span_id, root_span_id FROM spans WHERE parent_span_id IS NOT NULL ORDER BY created, id`)
       .all();
-    const c1 = page.rows[0]!;
+    const c1 = page.rows[0];
     expect(children).toContainEqual({ name: "task", parent_span_id: c1.spanId, root_span_id: c1.rootSpanId });
     expect(children).toHaveLength(2);
   });
@@ -117,7 +117,7 @@ describe("local recorder", () => {
       scorer.end();
       root.end();
     }
-    expect(store.listExperiments()[0]!.scores).toEqual({ exact: { mean: 0.75, count: 2 } });
+    expect(store.listExperiments()[0].scores).toEqual({ exact: { mean: 0.75, count: 2 } });
   });
 
   it("reuses an experiment with update, replaces re-logged rows and tells which existed", async () => {

@@ -213,7 +213,7 @@ describe.each(TEST_MODES)("the %s sandbox's resources and leftovers", (mode) => 
       stdio: ["pipe", "pipe", "inherit"],
     });
     await new Promise<void>((resolve, reject) => {
-      holder.stdout!.on("data", () => resolve());
+      holder.stdout.on("data", () => resolve());
       holder.on("exit", (code) => reject(new Error(`the holder exited (${code}) before its run`)));
     });
     const leftByHolder = readdirSync(base.path).filter((n) => n.startsWith(`sema4-run-${holder.pid}-`) || n.startsWith(`sema4-db-${holder.pid}-`));

@@ -67,7 +67,7 @@ describe.each(TEST_MODES)("escaping the %s sandbox", (mode) => {
     const holderAttack = `cat /proc/${holder.pid}/environ`;
     let out = "";
     const line = await new Promise<string>((resolve, reject) => {
-      holder.stdout!.on("data", (d) => {
+      holder.stdout.on("data", (d) => {
         out += d;
         if (out.includes("\n")) resolve(out);
       });
@@ -76,13 +76,13 @@ describe.each(TEST_MODES)("escaping the %s sandbox", (mode) => {
     // The secret was really there to steal: the holder's own environ has it.
     expect(readFileSync(`/proc/${holder.pid}/environ`, "utf8")).toContain(canary);
     const direct = await sandbox.exec(holderAttack);
-    holder.stdin!.end();
+    holder.stdin.end();
     await new Promise((resolve) => holder.on("exit", resolve));
     const results = JSON.parse(line) as Array<{ stdout: string; stderr: string }>;
     expect(results).toHaveLength(attacks.length);
     for (const r of [...results, direct]) expect(r.stdout + r.stderr).not.toContain(canary);
     // And the sandbox's environment is the fixed one, not the holder's.
-    expect(results[0]!.stdout).toContain("HOME=/work");
+    expect(results[0].stdout).toContain("HOME=/work");
   });
 
   it("cannot write outside its workspace", async () => {

@@ -10,7 +10,7 @@ import { tempDir } from "./fixtures.js";
 
 type Reply = { ok: true; value: unknown } | { ok: false; code: string; message: string };
 const { fileOps } = createRequire(import.meta.url)("../../src/sandbox/shell/supervisor.cjs") as {
-  fileOps(nodeFs: typeof fs, root: string, limits: object): (request: object) => Reply;
+  fileOps: (nodeFs: typeof fs, root: string, limits: object) => (request: object) => Reply;
 };
 
 describe("the workspace file operations", () => {

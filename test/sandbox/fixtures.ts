@@ -67,5 +67,5 @@ export function hostProcessesMentioning(text: string): number[] {
 export function onlyWorkspace(baseDir: string): string {
   const runs = readdirSync(baseDir).filter((n) => n.startsWith("sema4-run-"));
   if (runs.length !== 1) throw new Error(`expected one workspace under ${baseDir}, found ${runs.join(", ") || "none"}`);
-  return join(baseDir, runs[0]!);
+  return join(baseDir, runs[0]);
 }

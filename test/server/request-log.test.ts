@@ -52,8 +52,8 @@ describe("the log line of a refused request", () => {
     for (const [refuse, fields] of refusals) {
       const [line, ...more] = await logged("request rejected", refuse);
       expect(more).toEqual([]);
-      expect(msgKeys(line!), line).toBe(1);
-      expect(JSON.parse(line!)).toMatchObject({ ...fields, msg: "request rejected" });
+      expect(msgKeys(line), line).toBe(1);
+      expect(JSON.parse(line)).toMatchObject({ ...fields, msg: "request rejected" });
     }
   });
 
@@ -67,7 +67,7 @@ describe("the log line of a refused request", () => {
       }),
     );
     expect(more).toEqual([]);
-    expect(msgKeys(line!), line).toBe(1);
-    expect(JSON.parse(line!)).toMatchObject({ code: "BAD_REQUEST", error: expect.stringMatching(/^body: invalid JSON/), msg: "ingest failed" });
+    expect(msgKeys(line), line).toBe(1);
+    expect(JSON.parse(line)).toMatchObject({ code: "BAD_REQUEST", error: expect.stringMatching(/^body: invalid JSON/), msg: "ingest failed" });
   });
 });

@@ -13,7 +13,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-export function exact_match({ output, expected }: { output: unknown; expected?: unknown }) {
+function exact_match({ output, expected }: { output: unknown; expected?: unknown }) {
   return output === expected ? 1 : 0;
 }
 
@@ -22,7 +22,7 @@ function flaky_scorer({ input }: { input: unknown }) {
   return 1;
 }
 
-export const parameters = {
+const parameters = {
   prefix: z.string().default("").describe("String prepended to the output"),
   sleep_ms: z.number().default(0).describe("Extra async sleep per case (ms)"),
 };

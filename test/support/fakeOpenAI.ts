@@ -3,7 +3,7 @@
 // with content and/or tool calls, an HTTP error (429 with retry-after, 5xx), a delay, or no answer at all until
 // the client gives up. Every request is recorded with its parsed body.
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface FakeRequest {
@@ -118,7 +118,7 @@ export async function startFakeOpenAI(options: { handler?: Handler; apiKey?: str
     res.end(JSON.stringify(body));
   };
 
-  const server = createServer(async (req, res) => {
+  const respond = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
@@ -130,7 +130,7 @@ export async function startFakeOpenAI(options: { handler?: Handler; apiKey?: str
     }
     const request: FakeRequest = {
       method: req.method ?? "GET",
-      path: (req.url ?? "/").split("?")[0]!,
+      path: (req.url ?? "/").split("?")[0],
       headers: req.headers,
       body,
       index: requests.length,
@@ -162,7 +162,8 @@ export async function startFakeOpenAI(options: { handler?: Handler; apiKey?: str
     if (r.delayMs) await sleep(r.delayMs);
     if ("status" in r) return send(res, r.status, r.body ?? {}, r.headers);
     send(res, 200, completion(body, r));
-  });
+  };
+  const server = createServer((req, res) => void respond(req, res));
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -22,7 +22,7 @@ export function trials(table: Record<string, (number | null)[]>, termination: Re
   );
 }
 
-export function taskObject(id: string, domain = "telecom", version: "0.1" | "1.0" = "0.1"): Record<string, unknown> {
+function taskObject(id: string, domain = "telecom", version: "0.1" | "1.0" = "0.1"): Record<string, unknown> {
   return {
     id,
     description: { purpose: `Fix ${id}`, relevant_policies: null, notes: null },
@@ -70,7 +70,7 @@ const VOICE_FIELDS = {
 };
 
 /** A short telecom conversation: the agent and the user both call tools (dual control). */
-export function conversation(tag: string, version: "0.1" | "1.0" = "0.1"): Record<string, unknown>[] {
+function conversation(tag: string, version: "0.1" | "1.0" = "0.1"): Record<string, unknown>[] {
   const t = (s: number) => `2025-08-01T16:23:${String(10 + s).padStart(2, "0")}.000000`;
   const extra = version === "1.0" ? { ...VOICE_FIELDS, generation_time_seconds: 0.5 } : {};
   const messages: Record<string, unknown>[] = [
@@ -104,7 +104,7 @@ export function conversation(tag: string, version: "0.1" | "1.0" = "0.1"): Recor
   return messages.map((m) => (m.role === "tool" ? m : { ...m, ...extra }));
 }
 
-export function simulationObject(spec: SimSpec, index: number, version: "0.1" | "1.0" = "0.1"): Record<string, unknown> {
+function simulationObject(spec: SimSpec, index: number, version: "0.1" | "1.0" = "0.1"): Record<string, unknown> {
   const termination = spec.termination ?? "user_stop";
   const sim: Record<string, unknown> = {
     id: `sim-${index}-${spec.taskId}-${spec.trial}`,
@@ -251,6 +251,6 @@ export function writeDirRun(dir: string, results: Record<string, unknown>): stri
     duration: s.duration,
   }));
   writeJson(dir, "results.json", { ...header, simulation_index: index, format_version: 1 });
-  for (const s of simulations) writeJson(join(dir, "simulations"), `${s.id}.json`, s);
+  for (const s of simulations) writeJson(join(dir, "simulations"), `${String(s.id)}.json`, s);
   return dir;
 }

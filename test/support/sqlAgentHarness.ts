@@ -83,7 +83,7 @@ export const messagesOf = (request: FakeRequest): { role: string; content: strin
 /** The database path the prompt told the model about. */
 export function promptDbPath(request: FakeRequest): string {
   const system = messagesOf(request).find((m) => m.role === "system")!.content!;
-  return /The database is the file (\S+?)\.\s/.exec(system)![1]!;
+  return /The database is the file (\S+?)\.\s/.exec(system)![1];
 }
 
 export function questionOf(request: FakeRequest): string {
@@ -113,4 +113,4 @@ export function oracleModel(options: { sqlFor?: (task: SqlTask, request: FakeReq
   };
 }
 
-export const firstTask = SQL_TASKS[0]!;
+export const firstTask = SQL_TASKS[0];

@@ -53,7 +53,7 @@ async function runFile(file: string): Promise<Record<string, unknown>> {
     write: false,
     logLevel: "silent",
   });
-  const code = bundle.outputFiles[0]!.text;
+  const code = bundle.outputFiles[0].text;
   const module = { exports: {} as Record<string, unknown> };
   const run = compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], { filename: file });
   run(module.exports, requireFor(file), module, file, path.dirname(file));
@@ -81,7 +81,7 @@ export async function loadEvalModules(files: string[], registry: EvaluatorRegist
     for (const [key, reg] of Object.entries(g._evals?.evaluators ?? {})) {
       if (seen.has(key)) continue;
       const { evalName: _ignored, projectName, ...def } = reg.evaluator;
-      added.push(registry.register(projectName, def as EvaluatorDef, abs));
+      added.push(registry.register(projectName, def, abs));
     }
     for (const [exportName, value] of Object.entries(unwrapDefault(exports))) {
       if (!looksLikeEvaluator(value)) continue;

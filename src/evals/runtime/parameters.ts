@@ -24,18 +24,18 @@ interface SchemaDecl {
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const isPrompt = (v: unknown): v is PromptDecl => isObject(v) && v.type === "prompt";
 const isModel = (v: unknown): v is ModelDecl => isObject(v) && v.type === "model";
-const isSchema = (v: unknown): v is SchemaDecl => isObject(v) && typeof (v as Json).parse === "function";
+const isSchema = (v: unknown): v is SchemaDecl => isObject(v) && typeof v.parse === "function";
 
 /** Drops keys whose value is null or undefined: one `null` optional field makes the Playground reject all of /list. */
 function withoutEmpty<T extends Json>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined)) as T;
 }
 
-export function zodToJsonSchema(schema: SchemaDecl): Json {
+function zodToJsonSchema(schema: SchemaDecl): Json {
   if (isObject(schema) && "_zod" in schema) {
-    return toJSONSchema(schema as never, { target: "draft-7" }) as Json;
+    return toJSONSchema(schema as never, { target: "draft-7" });
   }
-  return zodV3ToJsonSchema(schema as never) as Json;
+  return zodV3ToJsonSchema(schema as never);
 }
 
 function serializeOne(name: string, decl: unknown): Json {
@@ -68,7 +68,7 @@ function validateOne(name: string, decl: unknown, value: unknown): unknown {
   if (isPrompt(decl)) {
     if (value !== undefined && value !== null) {
       if (!isObject(value)) throw new Error("expected a prompt object ({prompt, options})");
-      return Prompt.fromPromptData(name, value as never);
+      return Prompt.fromPromptData(name, value);
     }
     if (!decl.default) throw new Error(`Parameter '${name}' is required`);
     return Prompt.fromPromptData(name, promptDefinitionToPromptData(decl.default, decl.default.tools as never));

@@ -2,7 +2,7 @@
 import type { EvaluatorDef, RegisteredEvaluator } from "./types.js";
 
 /** The key `braintrust eval --dev` uses: the project name, plus ` [experimentName=…]` when the evaluator sets one. */
-export function evalName(projectName: string, experimentName?: string): string {
+function evalName(projectName: string, experimentName?: string): string {
   return experimentName ? `${projectName} [experimentName=${experimentName}]` : projectName;
 }
 

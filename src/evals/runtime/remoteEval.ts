@@ -66,9 +66,9 @@ function resolveDataset(state: BraintrustState, data: EvalData): Dataset | undef
     environment: d.dataset_environment ?? undefined,
     _internal_btql: d._internal_btql ?? undefined,
   });
-  if ("dataset_id" in data) return initDataset({ ...common(data), datasetId: data.dataset_id } as never) as Dataset;
+  if ("dataset_id" in data) return initDataset({ ...common(data), datasetId: data.dataset_id } as never);
   if ("project_name" in data) {
-    return initDataset({ ...common(data), project: data.project_name, dataset: data.dataset_name } as never) as Dataset;
+    return initDataset({ ...common(data), project: data.project_name, dataset: data.dataset_name } as never);
   }
   return undefined;
 }
@@ -120,7 +120,7 @@ export async function runRemoteEval(
       dataset,
       ...(baseExperimentName ? { baseExperiment: baseExperimentName } : {}),
       setCurrent: false,
-    } as never) as unknown as Experiment;
+    } as never);
     await named(experiment.id, limits.redactor);
     listener.onStart?.(await experiment.summarize({ summarizeScores: false }));
   }
@@ -134,7 +134,7 @@ export async function runRemoteEval(
         });
   if (baseExperiment) await named(baseExperiment.id, limits.redactor);
   const cases: AsyncIterable<EvalCase> | Iterable<EvalCase> = dataset
-    ? (dataset as unknown as AsyncIterable<EvalCase>)
+    ? dataset
     : baseExperiment
       ? baseExperiment.asDataset()
       : ((data as { data: unknown[] }).data as EvalCase[]);
@@ -150,8 +150,8 @@ export async function runRemoteEval(
   const slug = request.parent !== undefined ? parentSlug(request.parent) : undefined;
   const parentEvent = slug ? (SpanComponentsV4.fromStr(slug).data.propagated_event ?? {}) : {};
   const openRootSpan: OpenRootSpan = experiment
-    ? (args, cb) => experiment!.traced(cb, args as never) as Promise<never>
-    : (args, cb) => traced(cb, { ...(args as object), state } as never) as Promise<never>;
+    ? (args, cb) => experiment.traced(cb, args)
+    : (args, cb) => traced(cb, { ...(args as object), state });
 
   const scorers = [
     ...(entry.evaluator.scores ?? []),

@@ -29,5 +29,5 @@ export function makeRemoteScorer(
     return (await response.json()) as ScoreValue | ScoreValue[];
   };
   Object.defineProperty(run, "name", { value: `Remote eval scorer (${scorer.name})` });
-  return run as Scorer;
+  return run;
 }

@@ -8,7 +8,7 @@ import { abortScope } from "../../lib/abortScope.js";
 import { prepareScore, ScoreAccumulator, scorerName } from "./scoring.js";
 import type { EvalCase, ProgressEvent, RegisteredEvaluator, Scorer, TaskHooks } from "./types.js";
 
-export interface RootSpanArgs {
+interface RootSpanArgs {
   name: string;
   spanAttributes: Record<string, unknown>;
   event: Record<string, unknown>;
@@ -23,7 +23,7 @@ export interface CaseStarted {
   origin?: unknown;
 }
 
-export interface CaseFinished extends CaseStarted {
+interface CaseFinished extends CaseStarted {
   output?: unknown;
   scores: Record<string, number | null>;
   /** Set when the task failed (threw, timed out or was cancelled): the case has no scores. */
@@ -140,7 +140,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
               metadata,
               meta: (value) => Object.assign(metadata, value),
               expected,
-              span: taskSpan as unknown as TaskHooks["span"],
+              span: taskSpan,
               parameters: spec.parameters,
               reportProgress: (progress) => listener.onTaskProgress?.(progress, started),
               trialIndex,
@@ -176,7 +176,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
                 async (scoreSpan) => {
                   let p: ReturnType<typeof prepareScore>;
                   try {
-                    p = prepareScore(await scorer(args), names[i]!);
+                    p = prepareScore(await scorer(args), names[i]);
                   } catch (e) {
                     throw redacted(e, spec.redact);
                   }
@@ -192,7 +192,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
               );
               return { ok: true as const, prepared };
             } catch (error) {
-              return { ok: false as const, name: names[i]!, error };
+              return { ok: false as const, name: names[i], error };
             }
           }),
         );

@@ -36,9 +36,9 @@ export function prepareScore(value: ScoreValue | ScoreValue[], name: string): Pr
   const fields = ({ metadata: _m, name: _n, ...rest }: PreparedScore["results"][number]) => rest;
   return {
     results,
-    output: results.length === 1 ? fields(results[0]!) : Object.fromEntries(results.map((r) => [r.name, fields(r)])),
+    output: results.length === 1 ? fields(results[0]) : Object.fromEntries(results.map((r) => [r.name, fields(r)])),
     metadata:
-      results.length === 1 ? results[0]!.metadata : Object.fromEntries(results.map((r) => [r.name, r.metadata])),
+      results.length === 1 ? results[0].metadata : Object.fromEntries(results.map((r) => [r.name, r.metadata])),
     scores: Object.fromEntries(results.map((r) => [r.name, r.score])),
   };
 }

@@ -58,7 +58,7 @@ export type Scorer = ((args: ScorerArgs) => ScoreValue | ScoreValue[] | Promise<
 };
 
 /** A declared parameter: a prompt, a model, or a zod schema (v3 or v4). */
-export type ParameterDecl =
+type ParameterDecl =
   | { type: "prompt"; default?: unknown; description?: string }
   | { type: "model"; default?: string; description?: string }
   | { parse(value: unknown): unknown; safeParse?: unknown; description?: string };
@@ -70,7 +70,7 @@ export interface EvaluatorDef {
   task: (input: any, hooks: TaskHooks) => unknown;
   scores?: Scorer[];
   classifiers?: Scorer[];
-  parameters?: Record<string, ParameterDecl> | Promise<unknown> | unknown;
+  parameters?: Record<string, ParameterDecl> | Promise<unknown>;
   maxConcurrency?: number;
   trialCount?: number;
   /** Milliseconds for the whole run in the SDK; here also the per-case deadline (see runner). */

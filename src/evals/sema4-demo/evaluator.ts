@@ -43,7 +43,7 @@ export interface SqlGenDeps {
   redactor: SecretRedactor;
 }
 
-export interface SqlGenTrial extends SqlTrial {
+interface SqlGenTrial extends SqlTrial {
   answer: string | null;
   columns: string[];
   row_count: number;
@@ -150,7 +150,7 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
     // A failure of every trial (a refused key, an unreachable endpoint) fails the case for all to see; a failure
     // of some trials counts against the model, as an unanswered question would.
     const thrown = outcomes.filter((o): o is { thrown: unknown } => "thrown" in o);
-    if (thrown.length === outcomes.length) throw thrown[0]!.thrown;
+    if (thrown.length === outcomes.length) throw thrown[0].thrown;
     return {
       trials: outcomes.map((o) =>
         "thrown" in o

@@ -82,10 +82,10 @@ function sayOnce(error: unknown): never {
 }
 
 const scores = SQL_GEN_SCORES.map((name, i) =>
-  Object.defineProperty((args: ScorerArgs) => using(async (e) => e.scores![i]!(args)), "name", { value: name }),
+  Object.defineProperty((args: ScorerArgs) => using(async (e) => e.scores![i](args)), "name", { value: name }),
 );
 
-Eval(SQL_GEN_EVAL_NAME, {
+void Eval(SQL_GEN_EVAL_NAME, {
   data: () =>
     using(async (e) => {
       const data = e.data;

@@ -6,7 +6,7 @@ import { redactSecrets } from "../../lib/redactSecrets.js";
 import { firstIssue, infoSchema } from "./resultsFormats.js";
 import type { SimulationSummary, TaskEntry, ValidatedFile } from "./validationPass.js";
 
-export type RunFormat = "tau2" | "tau2-dir" | "simulation-list" | "tau-bench-v1";
+type RunFormat = "tau2" | "tau2-dir" | "simulation-list" | "tau-bench-v1";
 
 export interface RunHeader {
   format: RunFormat;
@@ -25,7 +25,7 @@ export interface RunHeader {
   info: Record<string, unknown> | null;
 }
 
-export interface RunTask extends TaskEntry {
+interface RunTask extends TaskEntry {
   path: string;
 }
 

@@ -28,7 +28,7 @@ export interface RunMetricsReport {
   rule: string;
 }
 
-export interface ComparisonStatisticReport {
+interface ComparisonStatisticReport {
   baseline: number;
   candidate: number;
   difference: number;
@@ -132,7 +132,7 @@ function known(values: (number | null)[]): number[] {
   return values.filter((v): v is number => v !== null);
 }
 
-export function sum(values: (number | null)[]): number | null {
+function sum(values: (number | null)[]): number | null {
   const k = known(values);
   return k.length > 0 ? k.reduce((s, v) => s + v, 0) : null;
 }

@@ -21,7 +21,7 @@ export function defaultDatasetName(header: Pick<RunHeader, "domain" | "format">)
 }
 
 /** "gpt-5" + {reasoning_effort: "medium"} → "gpt-5-medium"; "xai/grok-3" → "grok-3"; no model → the file's name. */
-export function defaultExperimentName(header: RunHeader, label: string): string {
+function defaultExperimentName(header: RunHeader, label: string): string {
   if (header.agentModel) {
     const model = header.agentModel.slice(header.agentModel.lastIndexOf("/") + 1) || header.agentModel;
     return header.reasoningEffort ? `${model}-${header.reasoningEffort}` : model;

@@ -19,7 +19,7 @@ const id = z.union([z.string(), z.number()]);
 const optionalNumber = z.number().nullish();
 const optionalString = z.string().nullish();
 
-export const toolCallSchema = z.looseObject({
+const toolCallSchema = z.looseObject({
   id: id.nullish(),
   name: optionalString,
   arguments: z.unknown().optional(),
@@ -28,7 +28,7 @@ export const toolCallSchema = z.looseObject({
   function: z.looseObject({ name: optionalString, arguments: z.unknown().optional() }).nullish(),
 });
 
-export const messageSchema = z.looseObject({
+const messageSchema = z.looseObject({
   role: z.string(),
   content: z.unknown().optional(),
   tool_calls: z.array(toolCallSchema).nullish(),

@@ -285,7 +285,7 @@ class FileValidator {
       const { field, message } = firstIssue(where, result.error);
       this.fail(`${field}: ${message}`, field, offset);
     }
-    return result.data as z.infer<S>;
+    return result.data;
   }
 
   private fail(problem: string, field: string, offset: number): never {
@@ -309,7 +309,7 @@ function countTurns(messages: readonly MessageRecord[] | null | undefined): numb
   return turns;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\x80-\uffff]/;
 function hasNonAscii(s: string | null): boolean {
   return s !== null && NON_ASCII.test(s);
 }

@@ -32,7 +32,7 @@ export async function* gunzipIfNeeded(stream: AsyncIterable<Buffer>, name: strin
     const head: Buffer = first.value;
     const rest = async function* () {
       yield head;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     };
     if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
       yield* rest();

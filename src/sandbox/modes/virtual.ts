@@ -17,7 +17,7 @@ import type { ToChild, VirtualShellConfig } from "../virtualShell/virtualShellPr
 import { createWorkspace, sandboxOwner, type Workspace } from "../disk/hostWorkspace.js";
 
 const { resolveNoLinks } = createRequire(import.meta.url)("../shell/supervisor.cjs") as {
-  resolveNoLinks(nodeFs: typeof fs, root: string, rel: string, makeParents: boolean): string;
+  resolveNoLinks: (nodeFs: typeof fs, root: string, rel: string, makeParents: boolean) => string;
 };
 
 const DIAGNOSTICS_BYTES = 4096;

@@ -29,7 +29,7 @@ export type FileRequest = { op: "read" | "list"; path: string } | { op: "write";
 
 /** What the host asks of a shell process; each is sent with an id its reply carries back. */
 export type ShellCall = { op: "exec"; command: string; timeoutMs: number; maxOutputBytes: number } | FileRequest;
-export type ShellRequest = ShellCall & { id: number };
+type ShellRequest = ShellCall & { id: number };
 
 export type ShellReply = { result: ExecResult } | { file: FileReply };
 

@@ -192,7 +192,9 @@ function supervise(config) {
       const kill = () => {
         try {
           process.kill(-child.pid, "SIGKILL");
-        } catch {}
+        } catch {
+          // Already gone: nothing left to kill.
+        }
       };
       return { child, kill };
     }
@@ -212,7 +214,9 @@ function supervise(config) {
     const killPid1 = () => {
       try {
         process.kill(pid1, "SIGKILL");
-      } catch {}
+      } catch {
+        // Already gone: nothing left to kill.
+      }
     };
     child.stdio[3].setEncoding("utf8");
     child.stdio[3].on("data", (chunk) => {

@@ -6,7 +6,7 @@ import type { QueryResult } from "../types.js";
 import { splitScript, type ScriptItem } from "./sqliteScript.js";
 
 /** Runs one statement on the database the shell names `shellPath`; rejects with a message for the user. */
-export type ShellQuery = (shellPath: string, sql: string) => Promise<QueryResult>;
+type ShellQuery = (shellPath: string, sql: string) => Promise<QueryResult>;
 
 type OutputMode = "list" | "csv" | "tabs" | "json" | "line" | "column" | "markdown";
 const MODES: Record<string, OutputMode> = {
@@ -78,8 +78,8 @@ function render(result: QueryResult, format: Format): string {
     case "column":
     case "markdown": {
       const cells = rows.map((r) => r.map(text));
-      const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-      const pad = (r: string[]) => r.map((v, i) => v.padEnd(widths[i]!));
+      const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+      const pad = (r: string[]) => r.map((v, i) => v.padEnd(widths[i]));
       const rule = widths.map((w) => "-".repeat(w));
       if (format.mode === "markdown") {
         const row = (r: string[]) => `| ${pad(r).join(" | ")} |`;
@@ -126,7 +126,7 @@ export function sqlite3Command(options: Sqlite3Options): Command {
     const commands: string[] = [];
     const before: string[] = [];
     for (let i = 0; i < args.length; i++) {
-      const arg = args[i]!;
+      const arg = args[i];
       if (file !== undefined || !arg.startsWith("-") || arg === "-") {
         if (file === undefined) file = arg;
         else commands.push(arg);
@@ -139,7 +139,7 @@ export function sqlite3Command(options: Sqlite3Options): Command {
       else if (option === "noheader") format.headers = false;
       else if (MODES[option]) format.mode = MODES[option]!;
       else if (option === "separator" && i + 1 < args.length) format.separator = args[++i]!;
-      else if (option === "cmd" && i + 1 < args.length) before.push(args[++i]!);
+      else if (option === "cmd" && i + 1 < args.length) before.push(args[++i]);
       else if (!IGNORED_OPTIONS.has(option)) {
         return { stdout: "", stderr: `sqlite3: unknown option: ${arg}\nUse -help for a list of options.\n`, exitCode: 1 };
       }

@@ -14,7 +14,7 @@ function completeStatements(text: string): { complete: string[]; rest: string } 
     return at < 0 ? text.length : at + end.length;
   };
   while (i < text.length) {
-    const c = text[i]!;
+    const c = text[i];
     if (c === "'" || c === '"' || c === "`") i = skipTo(c, i + 1);
     else if (c === "[") i = skipTo("]", i + 1);
     else if (c === "-" && text[i + 1] === "-") i = skipTo("\n", i + 2);

@@ -13,11 +13,11 @@ import { sqlite3Command } from "./sqlite3Command.js";
 import { WorkspaceQuota, withQuota } from "./workspaceQuota.js";
 
 const { fileOps } = createRequire(import.meta.url)("../shell/supervisor.cjs") as {
-  fileOps(
+  fileOps: (
     nodeFs: typeof fs,
     root: string,
     limits: { maxReadBytes: number; maxWriteBytes: number; maxListEntries: number; reserve(bytes: number): void },
-  ): (request: FileRequest) => FileReply;
+  ) => (request: FileRequest) => FileReply;
 };
 
 export interface VirtualShellConfig {
@@ -156,7 +156,7 @@ function main(config: VirtualShellConfig, send: (message: FromChild) => void): (
 }
 
 if (process.send) {
-  const config = JSON.parse(process.argv[process.argv.length - 1]!) as VirtualShellConfig;
+  const config = JSON.parse(process.argv[process.argv.length - 1]) as VirtualShellConfig;
   const handle = main(config, (message) => process.send!(message));
   process.on("message", (message: ToChild) => handle(message));
   process.on("disconnect", () => process.exit(0));

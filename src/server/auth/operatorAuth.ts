@@ -26,7 +26,7 @@ export interface OperatorAuthOptions {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
-export const isLoopback = (address: string | undefined): boolean => !!address && LOOPBACK.test(address);
+const isLoopback = (address: string | undefined): boolean => !!address && LOOPBACK.test(address);
 
 /** Compares digests so neither the length nor the content of the secret leaks through timing. */
 function sameSecret(given: string, expected: string): boolean {

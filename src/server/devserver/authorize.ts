@@ -22,7 +22,7 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
  * `braintrust eval --dev`). `null` (any case) means no token. A malformed Authorization header is a 400 on every
  * route.
  */
-export function parseToken(headers: FastifyRequest["headers"]): string | undefined {
+function parseToken(headers: FastifyRequest["headers"]): string | undefined {
   const btToken = firstHeader(headers["x-bt-auth-token"]);
   const authorization = headers.authorization;
   if (!btToken && !authorization) return undefined;

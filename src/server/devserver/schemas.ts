@@ -15,5 +15,3 @@ export const evalBodySchema = z.object({
   parent: evalParentSchema.nullish(),
   stream: z.boolean().optional(),
 });
-
-export type EvalBody = z.infer<typeof evalBodySchema>;

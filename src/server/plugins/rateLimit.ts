@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import rateLimit from "@fastify/rate-limit";
 import fp from "fastify-plugin";
 
-export function callerKey(request: FastifyRequest): string {
+function callerKey(request: FastifyRequest): string {
   if (request.caller) return `c:${request.caller.id}`;
   if (request.operatorId) return `o:${request.operatorId}`;
   return `ip:${request.ip}`;

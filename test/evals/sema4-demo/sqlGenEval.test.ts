@@ -99,7 +99,7 @@ describe("sema4-demo through /list and POST /eval", () => {
       expect(o.trials.map((t: { sql: string }) => t.sql === "SELECT 42").sort()).toEqual([false, true]);
     }
 
-    const experiment = svc.fake.experimentByName(JSON.parse(r.events[0]!.data).experimentName)!;
+    const experiment = svc.fake.experimentByName(JSON.parse(r.events[0].data).experimentName)!;
     const rows = svc.fake.rows({ experiment_id: experiment.id });
     const roots = rows.filter((row) => type(row) === "eval");
     expect(roots).toHaveLength(12);
@@ -111,7 +111,7 @@ describe("sema4-demo through /list and POST /eval", () => {
     }
 
     // One trace: eval → task → two trials, each with its LLM and tool calls.
-    const root = roots[0]!;
+    const root = roots[0];
     const trace = rows.filter((row) => row.root_span_id === root.root_span_id);
     const task = trace.find((row) => type(row) === "task" && name(row) === "task")!;
     const trials = trace.filter((row) => (row.span_parents as string[] | undefined)?.includes(task.span_id as string));
@@ -128,7 +128,7 @@ describe("sema4-demo through /list and POST /eval", () => {
   });
 
   it("takes the prompt, model and max_retries parameters from the request", async () => {
-    const task = SQL_TASKS[1]!;
+    const task = SQL_TASKS[1];
     fake.setHandler(() => reply.tool("submit_sql", { sql: "SELECT nope", answer: "?" }));
     const before = fake.completions().length;
     const r = await postEval(svc, {
@@ -145,9 +145,9 @@ describe("sema4-demo through /list and POST /eval", () => {
     expect(r.events.at(-1)!.event).toBe("done");
     const requests = fake.completions().slice(before);
     expect(requests).toHaveLength(2);
-    expect(requests[0]!.body).toMatchObject({ model: "my-model", temperature: 0.2 });
-    expect(requests[0]!.body.messages[0].content).toMatch(/^Custom\. Db: \/\S+\.db$/);
-    expect(requests[0]!.body.messages[1]).toEqual({ role: "user", content: task.question });
+    expect(requests[0].body).toMatchObject({ model: "my-model", temperature: 0.2 });
+    expect(requests[0].body.messages[0].content).toMatch(/^Custom\. Db: \/\S+\.db$/);
+    expect(requests[0].body.messages[1]).toEqual({ role: "user", content: task.question });
     const summary = JSON.parse(r.events.at(-2)!.data);
     expect(summary.scores.sql_correctness.score).toBe(0);
   });
@@ -176,8 +176,8 @@ describe("sema4-demo's task on its own", () => {
       proxy.setHandler(() => reply.tool("submit_sql", { sql: "SELECT 1", answer: "1" }));
       const caller = { id: "test-org:caller", token: "caller-token-123", proxyUrl: proxy.origin, orgName: "test-org" };
       const output = (await evaluator.task({ question: "One?" }, hooks({ caller }))) as { trials: { sql: string }[] };
-      expect(output.trials[0]!.sql).toBe("SELECT 1");
-      const request = proxy.completions()[0]!;
+      expect(output.trials[0].sql).toBe("SELECT 1");
+      const request = proxy.completions()[0];
       expect(request.path).toBe("/v1/proxy/chat/completions");
       expect(request.headers["x-bt-org-name"]).toBe("test-org");
 
@@ -200,7 +200,7 @@ describe("sema4-demo's task on its own", () => {
 
 describe("sema4-demo when the model endpoint fails", () => {
   it("a question whose model calls keep failing fails that case only; the run completes", async () => {
-    const [bad, good] = [SQL_TASKS[2]!, SQL_TASKS[3]!];
+    const [bad, good] = [SQL_TASKS[2], SQL_TASKS[3]];
     fake.setHandler((request) => {
       const task = taskFor(request);
       if (task.id === bad.id) return reply.error(500, "model server on fire");

@@ -31,11 +31,11 @@ describe("the read-only query runner", () => {
   it("returns column names and typed values, duplicates and all", async () => {
     const result = await runner.run(gold, "SELECT id, name AS n, score, id AS n, x'6869', 9007199254740993 FROM t ORDER BY id");
     expect(result.columns).toEqual(["id", "n", "score", "n", "x'6869'", "9007199254740993"]);
-    expect(result.rows[0]!.slice(0, 4)).toEqual([1, "alice", 1.5, 1]);
-    expect(Buffer.from(result.rows[0]![4] as Uint8Array).toString()).toBe("hi");
+    expect(result.rows[0].slice(0, 4)).toEqual([1, "alice", 1.5, 1]);
+    expect(Buffer.from(result.rows[0][4] as Uint8Array).toString()).toBe("hi");
     // Integers past 2^53 stay exact.
-    expect(result.rows[0]![5]).toBe(9007199254740993n);
-    expect(result.rows[2]!.slice(0, 3)).toEqual([3, "carol", null]);
+    expect(result.rows[0][5]).toBe(9007199254740993n);
+    expect(result.rows[2].slice(0, 3)).toEqual([3, "carol", null]);
     expect(result.truncated).toBe(false);
   });
 
@@ -93,6 +93,6 @@ describe("the read-only query runner", () => {
 
   it("serves more queries than it has workers", async () => {
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => runner.run(gold, `SELECT ${i} + count(*) FROM t`)));
-    expect(results.map((r) => r.rows[0]![0])).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(results.map((r) => r.rows[0][0])).toEqual([3, 4, 5, 6, 7, 8]);
   });
 });

@@ -58,7 +58,7 @@ describe("POST /agent", () => {
   });
 
   it("scores the answer when asked by task_id, and takes the model from the request", async () => {
-    const task = SQL_TASKS[4]!;
+    const task = SQL_TASKS[4];
     const res = await post("/agent", { task_id: task.id, model: "gpt-4o-mini" });
     const body = await res.json();
     expect(body.score).toEqual({ sql_correctness: 1, reason: "equal" });
@@ -77,7 +77,7 @@ describe("POST /agent", () => {
     const events = parseSse(await res.text());
     expect(events.map((e) => e.event)).toEqual(["step", "step", "step", "step", "result"]);
     expect(events.slice(0, 4).map((e) => JSON.parse(e.data).index)).toEqual([1, 2, 3, 4]);
-    expect(JSON.parse(events[4]!.data)).toMatchObject({ sql: firstTask.gold_sql, attempts: 1 });
+    expect(JSON.parse(events[4].data)).toMatchObject({ sql: firstTask.gold_sql, attempts: 1 });
   });
 
   it("ends a stream with an error event when the model endpoint fails mid-run", async () => {
@@ -85,7 +85,7 @@ describe("POST /agent", () => {
     const res = await post("/agent", { question: firstTask.question }, { accept: "text/event-stream" });
     const events = parseSse(await res.text());
     expect(events.map((e) => e.event)).toEqual(["error"]);
-    expect(JSON.parse(events[0]!.data)).toMatchObject({ code: "UPSTREAM_FAILED", status: 502, message: expect.stringContaining("400") });
+    expect(JSON.parse(events[0].data)).toMatchObject({ code: "UPSTREAM_FAILED", status: 502, message: expect.stringContaining("400") });
   });
 
   it.each([

@@ -170,8 +170,8 @@ describe("evals running at once", () => {
       expect(statuses.filter((s) => s === 200)).toHaveLength(15);
       const busy = answers.filter((r) => r.status === 503);
       expect(busy).toHaveLength(6);
-      expect(busy[0]!.headers.get("retry-after")).toBe("5");
-      expect((await busy[0]!.json()).error.message).toMatch(/5 evals running.*MAX_CONCURRENT_EVALS_PER_CALLER/);
+      expect(busy[0].headers.get("retry-after")).toBe("5");
+      expect((await busy[0].json()).error.message).toMatch(/5 evals running.*MAX_CONCURRENT_EVALS_PER_CALLER/);
 
       const fourth = await postEval(svc, small, { "x-bt-auth-token": "sk-d" });
       expect(fourth.status, fourth.text).toBe(200);

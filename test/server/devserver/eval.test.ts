@@ -58,7 +58,7 @@ describe("experiment mode (no parent)", () => {
     const order = apiPaths();
     expect(order[0]).toBe("POST /api/experiment/register");
     expect(order.lastIndexOf("POST /logs3")).toBeLessThan(order.indexOf("GET /experiment-comparison2"));
-    const register = svc.fake.callsTo("/api/experiment/register")[0]!;
+    const register = svc.fake.callsTo("/api/experiment/register")[0];
     expect(register.body).toMatchObject({ project_name: "peer-demo", ancestor_commits: [] });
     // The server's own git checkout (these tests run in one) is not the caller's business.
     expect(register.body).not.toHaveProperty("repo_info");
@@ -90,7 +90,7 @@ describe("experiment mode (no parent)", () => {
     const projectId = json(first.events[0]).projectId;
     const r = await postEval(svc, { name: "peer-demo", stream: true, data: three, project_id: projectId, experiment_name: "my-run" });
     expect(json(r.events[0])).toMatchObject({ projectId, experimentName: "my-run" });
-    expect(svc.fake.callsTo("/api/experiment/register")[1]!.body).toMatchObject({ project_id: projectId, experiment_name: "my-run" });
+    expect(svc.fake.callsTo("/api/experiment/register")[1].body).toMatchObject({ project_id: projectId, experiment_name: "my-run" });
   });
 
   it("24: a dataset by project and name, with _internal_btql, links the experiment to it", async () => {
@@ -104,7 +104,7 @@ describe("experiment mode (no parent)", () => {
     expect(p.origin).toMatchObject({ object_type: "dataset", object_id: SEEDED_DATASET_ID });
     expect(p.origin.id).toMatch(/^row-\d$/);
     expect(svc.fake.callsTo("/api/dataset/register")).toHaveLength(1);
-    expect(svc.fake.callsTo("/api/experiment/register")[0]!.body).toMatchObject({ dataset_id: SEEDED_DATASET_ID });
+    expect(svc.fake.callsTo("/api/experiment/register")[0].body).toMatchObject({ dataset_id: SEEDED_DATASET_ID });
     expect((svc.fake.callsTo("/btql").at(-1)!.body as { query: { limit: number } }).query.limit).toBe(3);
   });
 
@@ -179,16 +179,16 @@ describe("playground mode (parent)", () => {
     expect(names(r.events)).toEqual(["progress", "summary", "done"]);
     const invoke = svc.fake.callsTo("/function/invoke");
     expect(invoke).toHaveLength(1);
-    expect(invoke[0]!.headers["x-bt-project-id"]).toBe("proj-123");
-    expect(invoke[0]!.headers["x-bt-org-name"]).toBe("test-org");
-    expect(invoke[0]!.body).toMatchObject({
+    expect(invoke[0].headers["x-bt-project-id"]).toBe("proj-123");
+    expect(invoke[0].headers["x-bt-org-name"]).toBe("test-org");
+    expect(invoke[0].body).toMatchObject({
       function_id: "44444444-4444-4444-8444-444444444444",
       input: { input: "a", expected: "A", output: "A" },
       stream: false,
       mode: "auto",
       strict: true,
     });
-    expect(typeof (invoke[0]!.body as { parent: string }).parent).toBe("string");
+    expect(typeof (invoke[0].body as { parent: string }).parent).toBe("string");
     const scores = json(r.events.at(-2)).scores;
     expect(Object.values(scores).map((s) => (s as { score: number }).score)).toEqual([1, 1]);
   });
@@ -244,7 +244,7 @@ describe("failures", () => {
     ["44: missing data", { name: "peer-demo", stream: true }, 400, null],
     ["51: data not an array", { name: "peer-demo", data: { data: "nope" } }, 400, null],
   ])("%s", async (_n, body, status, expected) => {
-    const r = await postEval(svc, body as Record<string, unknown>);
+    const r = await postEval(svc, body);
     expect(r.status).toBe(status);
     const parsed = JSON.parse(r.text);
     if (expected) expect(parsed).toEqual(expected);

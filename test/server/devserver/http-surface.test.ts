@@ -127,7 +127,7 @@ describe("GET /list", () => {
     ["08: no org", { "x-bt-auth-token": "sk-test" }, 400, { error: { message: "Missing x-bt-org-name header", status: 400 } }],
     ["10: bad Authorization format", { authorization: "a b c", "x-bt-org-name": "test-org" }, 400, { error: { message: "Invalid authorization token format", status: 400 } }],
   ])("%s", async (_name, headers, status, body) => {
-    const res = await get("/list", headers as Record<string, string>);
+    const res = await get("/list", headers);
     expect(res.status).toBe(status);
     expect(await res.json()).toEqual(body);
   });

@@ -55,7 +55,7 @@ describe("the service's model endpoint in /eval", () => {
     const calls = await run({ DEV_ORG_NAME: "test-org" });
     expect(calls.proxy).toHaveLength(0);
     expect(calls.service).toHaveLength(1);
-    expect(calls.service[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(calls.service[0].headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it("serves the callers of an org in SERVICE_MODEL_ORGS", async () => {
@@ -71,7 +71,7 @@ describe("the service's model endpoint in /eval", () => {
     const calls = await run(config);
     expect(calls.service).toHaveLength(0);
     expect(calls.proxy).toHaveLength(1);
-    const request = calls.proxy[0]!;
+    const request = calls.proxy[0];
     expect(request.path).toBe("/v1/proxy/chat/completions");
     expect(request.headers.authorization).toBe(`Bearer ${CALLER}`);
     expect(request.headers["x-bt-org-name"]).toBe("test-org");

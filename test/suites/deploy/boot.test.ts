@@ -79,7 +79,7 @@ async function waitForHealth(port: number, child: ChildProcess, output: () => st
 
 async function runHealthcheck(env: NodeJS.ProcessEnv): Promise<number> {
   try {
-    await run(healthcheck[0]!, healthcheck.slice(1), { env, timeout: 10_000 });
+    await run(healthcheck[0], healthcheck.slice(1), { env, timeout: 10_000 });
     return 0;
   } catch (e) {
     return (e as { code?: number }).code ?? -1;
@@ -116,9 +116,9 @@ describe("the production build", () => {
     for (const file of files) {
       const code = await readFile(path.join(appDir, "dist", file), "utf8");
       for (const [, specifier] of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^"'.][^"']*)["']/gm)) {
-        if (isBuiltin(specifier!)) continue;
-        const parts = specifier!.split("/");
-        const name = specifier!.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
+        if (isBuiltin(specifier)) continue;
+        const parts = specifier.split("/");
+        const name = specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
         if (!allowed.has(name)) missing.add(`${name} (in dist/${file})`);
       }
     }
@@ -128,10 +128,10 @@ describe("the production build", () => {
   it("boots as the image does, with no keys and a deployed .ts eval; passes its HEALTHCHECK; drains on SIGTERM", async () => {
     const port = await freePort();
     const env = { ...(await imageEnv(port)), EVAL_MODULES: await deployEvalFile() };
-    const child = spawn(cmd[0]!, cmd.slice(1), { cwd: appDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd[0], cmd.slice(1), { cwd: appDir, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    child.stdout!.on("data", (d) => (output += d));
-    child.stderr!.on("data", (d) => (output += d));
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
     const exit = exited(child);
     try {
       expect(await waitForHealth(port, child, () => output)).toEqual({ status: "ok" });

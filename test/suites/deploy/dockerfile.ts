@@ -50,7 +50,7 @@ export function healthcheckExecForm(instruction: Instruction | undefined): strin
   if (!(instruction instanceof Healthcheck)) return undefined;
   const match = /^CMD\s+(\[.*\])\s*$/s.exec(instruction.getArgumentsContent() ?? "");
   if (!match) return undefined;
-  const argv: unknown = JSON.parse(match[1]!);
+  const argv: unknown = JSON.parse(match[1]);
   return Array.isArray(argv) && argv.every((a) => typeof a === "string") ? argv : undefined;
 }
 
@@ -86,7 +86,7 @@ export function stageWorkdir(stage: Stage): string | undefined {
 }
 
 /** Debian packages named by `apt-get install` lines of a stage. */
-export function aptPackages(stage: Stage): string[] {
+function aptPackages(stage: Stage): string[] {
   const packages: string[] = [];
   for (const run of ofKeyword(stage, "RUN")) {
     for (const command of (run.getArgumentsContent() ?? "").split(/&&|;/)) {

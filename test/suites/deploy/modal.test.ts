@@ -45,7 +45,7 @@ async function inspectModalApp(file: string): Promise<ModalApp> {
 function onlyCall(app: ModalApp, name: string): Call {
   const found = app.calls.filter((c) => c.call === name);
   expect(found, `calls to ${name}`).toHaveLength(1);
-  return found[0]!;
+  return found[0];
 }
 
 beforeAll(async () => {
@@ -77,25 +77,25 @@ describe("modal_app.py", () => {
 
   it("serves one function: app.function, then modal.concurrent, then modal.web_server on the image's port", () => {
     expect(app.functions).toHaveLength(1);
-    const [fn, concurrent, web] = app.functions[0]!.decorators;
+    const [fn, concurrent, web] = app.functions[0].decorators;
     expect([fn?.call, concurrent?.call, web?.call]).toEqual(["app.function", "modal.concurrent", "modal.web_server"]);
 
-    expect(web!.kwargs.port).toBe(Number(stageEnv(runtime).PORT));
-    expect(ofKeyword(runtime, "EXPOSE").map((e) => Number(e.getArgumentsContent()))).toContain(web!.kwargs.port);
-    expect(web!.kwargs.startup_timeout).toBeGreaterThanOrEqual(60);
+    expect(web.kwargs.port).toBe(Number(stageEnv(runtime).PORT));
+    expect(ofKeyword(runtime, "EXPOSE").map((e) => Number(e.getArgumentsContent()))).toContain(web.kwargs.port);
+    expect(web.kwargs.startup_timeout).toBeGreaterThanOrEqual(60);
 
     for (const key of ["min_containers", "max_containers", "scaledown_window", "timeout"]) {
-      expect(Number.isInteger(fn!.kwargs[key]), key).toBe(true);
+      expect(Number.isInteger(fn.kwargs[key]), key).toBe(true);
     }
     // A request is cut at 150 s by Modal's front door, not earlier by the function's own timeout.
-    expect(fn!.kwargs.timeout).toBeGreaterThan(150);
+    expect(fn.kwargs.timeout).toBeGreaterThan(150);
   });
 
   it("reads its keys from the sema4-demo-secrets secret, requiring only settings the service knows", () => {
-    const fn = app.functions[0]!.decorators[0]!;
+    const fn = app.functions[0].decorators[0];
     const [secret] = fn.kwargs.secrets as Call[];
     expect(secret).toMatchObject({ call: "modal.Secret.from_name", args: ["sema4-demo-secrets"] });
-    const required = secret!.kwargs.required_keys as string[];
+    const required = secret.kwargs.required_keys as string[];
     expect(required).toContain("ADMIN_TOKEN");
     expect(required.filter((k) => !(k in configSchema.shape))).toEqual([]);
   });
@@ -108,8 +108,8 @@ describe("modal_app.py", () => {
     expect(env).toMatchObject({ HOST: "0.0.0.0", PORT: String(stageEnv(runtime).PORT) });
 
     const config = loadConfig({ ...stageEnv(runtime), ...env });
-    const [, concurrent] = app.functions[0]!.decorators;
-    expect(concurrent!.kwargs.max_inputs).toBeGreaterThanOrEqual(config.MAX_CONCURRENT_EVALS);
+    const [, concurrent] = app.functions[0].decorators;
+    expect(concurrent.kwargs.max_inputs).toBeGreaterThanOrEqual(config.MAX_CONCURRENT_EVALS);
   });
 
   it("uses none of the names today's Modal removed", () => {

@@ -12,7 +12,7 @@ describe("README", () => {
     for (const key of Object.keys(configSchema.shape)) {
       const row = readme.split("\n").find((line) => line.startsWith(`| \`${key}\` |`));
       expect(row, `README settings table lacks ${key}`).toBeDefined();
-      const documented = row!.split("|")[2]!.trim().replace(/`/g, "");
+      const documented = row!.split("|")[2].trim().replace(/`/g, "");
       const actual = (defaults as Record<string, unknown>)[key];
       const derived = DERIVED_DEFAULTS[key as keyof typeof DERIVED_DEFAULTS];
       expect(documented, `default of ${key}`).toBe(derived ?? (actual === undefined ? "—" : String(actual)));
@@ -20,7 +20,7 @@ describe("README", () => {
   });
 
   it("has a Quickstart of exactly two commands", () => {
-    const quick = /## Quickstart\n+```bash\n([\s\S]*?)```/.exec(readme)![1]!;
+    const quick = /## Quickstart\n+```bash\n([\s\S]*?)```/.exec(readme)![1];
     expect(quick.trim().split("\n")).toHaveLength(2);
   });
 });

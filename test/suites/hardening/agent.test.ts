@@ -79,7 +79,7 @@ describe("POST /agent", () => {
   });
 
   it("still answers a task asked by id, with its score", async () => {
-    const task = SQL_TASKS[0]!;
+    const task = SQL_TASKS[0];
     const res = await ask(JSON.stringify({ task_id: task.id }));
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text).score).toMatchObject({ sql_correctness: 0 });

@@ -87,7 +87,7 @@ Eval("slow", {
     expect(events.map((e) => e.event).slice(-2)).toEqual(["error", "done"]);
     expect(JSON.parse(events.at(-2)!.data).message).toMatch(/shutting down/);
     expect(await svc.exited).toEqual({ code: 0, signal: null });
-    const start = JSON.parse(events[0]!.data);
+    const start = JSON.parse(events[0].data);
     const roots = fake.rows({ experiment_id: start.experimentId }).filter((r) => (r.span_attributes as { type: string }).type === "eval");
     expect(roots).toHaveLength(2);
     expect(String(roots.find((r) => r.input === "slow")!.error)).toMatch(/shutting down/);

@@ -93,7 +93,7 @@ describe.each(["local", "braintrust"] as const)("a 401 echoing the service's mod
       : JSON.stringify(bt.calls.filter((c) => c.path !== "/api/apikey/login").map((c) => c.body));
 
   it.each(Object.keys(encodings))("echoed %s, it is nowhere", async (encoding) => {
-    const encode = encodings[encoding]!;
+    const encode = encodings[encoding];
     // The attack is real: the echo as the endpoint sends it gives the key away.
     expect(findSecret(`Incorrect API key provided: ${encode(KEY)}`, KEY)).toBeDefined();
     model.setHandler(keyEchoingRejection(encode));
@@ -152,7 +152,7 @@ describe("a Braintrust refusal echoing the service's Braintrust key", () => {
   });
 
   it.each(Object.keys(encodings))("echoed %s at login, it reaches neither the caller nor the log", async (encoding) => {
-    const echoed = `Invalid API key: ${encodings[encoding]!(BT_KEY)}`;
+    const echoed = `Invalid API key: ${encodings[encoding](BT_KEY)}`;
     bt.fail("/api/apikey/login", { status: 401, body: { error: echoed } });
     const res = await fetch(`${base}/admin/push-dataset`, { method: "POST" });
     const text = await res.text();
@@ -167,9 +167,9 @@ describe("the service log", () => {
   it("carries no key of the service in any field of any record, raw or encoded", () => {
     const lines: string[] = [];
     const logger = createLogger(testConfig({ LOG_LEVEL: "info", OPENAI_API_KEY: KEY, BRAINTRUST_API_KEY: BT_KEY }), into(lines));
-    const upstream = new Error(`401 Incorrect API key provided: ${encodings.base64!(KEY)}`);
+    const upstream = new Error(`401 Incorrect API key provided: ${encodings.base64(KEY)}`);
     logger.error({ err: new Error("the model call failed", { cause: upstream }) }, "request failed");
-    logger.warn({ url: `https://example.test/?q=${encodings.url!(KEY)}`, nested: { hex: encodings.hex!(BT_KEY) } }, `key ${KEY}`);
+    logger.warn({ url: `https://example.test/?q=${encodings.url(KEY)}`, nested: { hex: encodings.hex(BT_KEY) } }, `key ${KEY}`);
     logger.info(`wrapped: ${Buffer.from(`OPENAI_API_KEY=${KEY}`).toString("base64").replace(/(.{20})/g, "$1\n")}`);
     expect(lines).toHaveLength(3);
     expect(lines.map((l) => JSON.parse(l).msg)).toEqual(["request failed", "key [redacted]", expect.stringMatching(/^wrapped: /)]);

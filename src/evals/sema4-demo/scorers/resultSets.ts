@@ -5,9 +5,9 @@
 // Built for 100k-row results: rows are compared through 32-bit hashes sorted in typed arrays (no string keys,
 // no Map), every hash match is confirmed on the values, and column pairs are pre-filtered by cheap profiles.
 
-export type Cell = null | number | string;
+type Cell = null | number | string;
 
-export interface FloatTolerance {
+interface FloatTolerance {
   relTol: number;
   absTol: number;
 }
@@ -31,14 +31,14 @@ export type Comparison =
 
 type Tolerance = FloatTolerance | "exact";
 
-export const DEFAULT_TOLERANCE: FloatTolerance = { relTol: 1e-6, absTol: 1e-9 };
+const DEFAULT_TOLERANCE: FloatTolerance = { relTol: 1e-6, absTol: 1e-9 };
 /** Column mappings tried before giving up (many interchangeable columns would otherwise be factorial). */
 const MAX_MAPPINGS = 5_000;
 
 const decoder = new TextDecoder("utf-8");
 
 /** SQLite values as the comparison sees them: blobs are UTF-8 text, safe bigints are numbers. */
-export function normalizeCell(v: unknown): Cell {
+function normalizeCell(v: unknown): Cell {
   if (v === null || v === undefined) return null;
   if (typeof v === "number" || typeof v === "string") return v;
   if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
@@ -60,7 +60,7 @@ function cellsEqual(a: Cell, b: Cell, tol: Tolerance): boolean {
 }
 
 function rowsEqual(a: Cell[], b: Cell[], tol: Tolerance): boolean {
-  for (let i = 0; i < a.length; i++) if (!cellsEqual(a[i]!, b[i]!, tol)) return false;
+  for (let i = 0; i < a.length; i++) if (!cellsEqual(a[i], b[i], tol)) return false;
   return true;
 }
 
@@ -146,8 +146,8 @@ class Side {
     const texts: number[] = [];
     const numbers: number[] = [];
     for (let r = 0; r < this.rows.length; r++) {
-      const v = this.rows[r]![c]!;
-      if (typeof v === "string") texts.push(hashes[r]!);
+      const v = this.rows[r][c]!;
+      if (typeof v === "string") texts.push(hashes[r]);
       else if (typeof v === "number") numbers.push(v);
     }
     return [Uint32Array.from(texts).sort(), Float64Array.from(numbers).sort()];
@@ -162,7 +162,7 @@ class Side {
     let h = this.hashes[c];
     if (!h) {
       h = new Uint32Array(this.rows.length);
-      for (let r = 0; r < this.rows.length; r++) h[r] = cellHash(this.rows[r]![c]!, this.tol);
+      for (let r = 0; r < this.rows.length; r++) h[r] = cellHash(this.rows[r][c], this.tol);
       this.hashes[c] = h;
     }
     return h;
@@ -174,11 +174,11 @@ class Side {
       p = { nulls: 0, texts: 0, textSum: 0, min: Infinity, max: -Infinity };
       const hashes = this.columnHashes(c);
       for (let r = 0; r < this.rows.length; r++) {
-        const v = this.rows[r]![c]!;
+        const v = this.rows[r][c]!;
         if (v === null) p.nulls++;
         else if (typeof v === "string") {
           p.texts++;
-          p.textSum = (p.textSum + hashes[r]!) >>> 0;
+          p.textSum = (p.textSum + hashes[r]) >>> 0;
         } else {
           if (v < p.min) p.min = v;
           if (v > p.max) p.max = v;
@@ -195,14 +195,14 @@ class Side {
     const cols = columns.map((c) => this.columnHashes(c));
     for (let r = 0; r < out.length; r++) {
       let h = H_NULL;
-      for (const col of cols) h = mix(h, col[r]!);
+      for (const col of cols) h = mix(h, col[r]);
       out[r] = h;
     }
     return out;
   }
 
   project(r: number, columns: readonly number[]): Cell[] {
-    const row = this.rows[r]!;
+    const row = this.rows[r];
     return columns.map((c) => row[c]!);
   }
 }
@@ -222,14 +222,14 @@ function sortedByHash(hashes: Uint32Array): Sorted {
   const hashShift = Math.max(0, indexBits - 21); // keep hash + index within 53 bits
   const scale = 2 ** indexBits;
   const keys = new Float64Array(hashes.length);
-  for (let i = 0; i < hashes.length; i++) keys[i] = (hashes[i]! >>> hashShift) * scale + i;
+  for (let i = 0; i < hashes.length; i++) keys[i] = (hashes[i] >>> hashShift) * scale + i;
   keys.sort();
   const sorted = new Uint32Array(hashes.length);
   const index = new Uint32Array(hashes.length);
   for (let i = 0; i < keys.length; i++) {
-    const h = Math.floor(keys[i]! / scale);
+    const h = Math.floor(keys[i] / scale);
     sorted[i] = h;
-    index[i] = keys[i]! - h * scale;
+    index[i] = keys[i] - h * scale;
   }
   return { hashes: sorted, index };
 }
@@ -252,15 +252,15 @@ function multisetsEqual(
   let i = 0;
   let j = 0;
   while (i < n && j < n) {
-    const hg = a.hashes[i]!;
-    const hp = b.hashes[j]!;
-    if (hg < hp) leftGold.push(a.index[i++]!);
-    else if (hp < hg) leftPred.push(b.index[j++]!);
+    const hg = a.hashes[i];
+    const hp = b.hashes[j];
+    if (hg < hp) leftGold.push(a.index[i++]);
+    else if (hp < hg) leftPred.push(b.index[j++]);
     else if ((i + 1 === n || a.hashes[i + 1] !== hg) && (j + 1 === n || b.hashes[j + 1] !== hg)) {
       // One of each: the usual case, kept free of allocation.
-      if (!same(a.index[i]!, b.index[j]!)) {
-        leftGold.push(a.index[i]!);
-        leftPred.push(b.index[j]!);
+      if (!same(a.index[i], b.index[j])) {
+        leftGold.push(a.index[i]);
+        leftPred.push(b.index[j]);
       }
       i++;
       j++;
@@ -274,8 +274,8 @@ function multisetsEqual(
       j = j2;
     }
   }
-  while (i < n) leftGold.push(a.index[i++]!);
-  while (j < n) leftPred.push(b.index[j++]!);
+  while (i < n) leftGold.push(a.index[i++]);
+  while (j < n) leftPred.push(b.index[j++]);
   if (leftGold.length === 0) return true;
   return tol !== "exact" && leftoversPair(leftGold.map(goldItem), leftPred.map(predItem), tol);
 }
@@ -292,14 +292,14 @@ function pairRun(
   let firstFree = 0;
   for (const gi of golds) {
     let k = firstFree;
-    while (k < preds.length && (used[k] || !same(gi, preds[k]!))) k++;
+    while (k < preds.length && (used[k] || !same(gi, preds[k]))) k++;
     if (k === preds.length) leftGold.push(gi);
     else {
       used[k] = 1;
       while (firstFree < preds.length && used[firstFree]) firstFree++;
     }
   }
-  used.forEach((u, k) => u || leftPred.push(preds[k]!));
+  used.forEach((u, k) => u || leftPred.push(preds[k]));
 }
 
 /** A row's hash with every number as one symbol: rows within tolerance of each other always share it. */
@@ -317,14 +317,14 @@ function leftoversPair(gold: Cell[][], pred: Cell[][], tol: FloatTolerance): boo
   const a = sortedByHash(Uint32Array.from(gold, coarseHash));
   const b = sortedByHash(Uint32Array.from(pred, coarseHash));
   for (let i = 0; i < a.hashes.length; ) {
-    const h = a.hashes[i]!;
+    const h = a.hashes[i];
     let end = i;
     while (end < a.hashes.length && a.hashes[end] === h) end++;
     // The group must be exactly as large on both sides.
     if (b.hashes[i] !== h || b.hashes[end - 1] !== h || (end < b.hashes.length && b.hashes[end] === h)) return false;
-    const g = Array.from(a.index.subarray(i, end), (k) => gold[k]!).sort(compareRows);
-    const p = Array.from(b.index.subarray(i, end), (k) => pred[k]!).sort(compareRows);
-    if (!g.every((row, k) => rowsEqual(row, p[k]!, tol))) return false;
+    const g = Array.from(a.index.subarray(i, end), (k) => gold[k]).sort(compareRows);
+    const p = Array.from(b.index.subarray(i, end), (k) => pred[k]).sort(compareRows);
+    if (!g.every((row, k) => rowsEqual(row, p[k], tol))) return false;
     i = end;
   }
   return true;
@@ -341,7 +341,7 @@ function compareCells(a: Cell, b: Cell): number {
 
 function compareRows(a: Cell[], b: Cell[]): number {
   for (let i = 0; i < a.length; i++) {
-    const d = compareCells(a[i]!, b[i]!);
+    const d = compareCells(a[i], b[i]);
     if (d !== 0) return d;
   }
   return 0;
@@ -352,23 +352,23 @@ function compareRows(a: Cell[], b: Cell[]): number {
 function rowsMatch(gold: Side, pred: Side, mapping: readonly number[], opts: Required<CompareOptions>): boolean {
   if (opts.ordered) {
     for (let r = 0; r < gold.rows.length; r++) {
-      const g = gold.rows[r]!;
-      const p = pred.rows[r]!;
-      for (let c = 0; c < mapping.length; c++) if (!cellsEqual(g[c]!, p[mapping[c]!]!, opts.floats)) return false;
+      const g = gold.rows[r];
+      const p = pred.rows[r];
+      for (let c = 0; c < mapping.length; c++) if (!cellsEqual(g[c], p[mapping[c]], opts.floats)) return false;
     }
     return true;
   }
   const same = (gi: number, pi: number) => {
-    const g = gold.rows[gi]!;
-    const p = pred.rows[pi]!;
-    for (let c = 0; c < mapping.length; c++) if (!cellsEqual(g[c]!, p[mapping[c]!]!, opts.floats)) return false;
+    const g = gold.rows[gi];
+    const p = pred.rows[pi];
+    for (let c = 0; c < mapping.length; c++) if (!cellsEqual(g[c], p[mapping[c]], opts.floats)) return false;
     return true;
   };
   return multisetsEqual(
     gold.sortedRows(),
     sortedByHash(pred.rowHashes(mapping)),
     same,
-    (r) => gold.rows[r]!,
+    (r) => gold.rows[r],
     (r) => pred.project(r, mapping),
     opts.floats,
   );
@@ -388,7 +388,7 @@ function columnsEqual(gold: Side, g: number, pred: Side, p: number, tol: Toleran
   if (tol === "exact") return false;
   const [ta, na] = gold.split(g);
   const [tb, nb] = pred.split(p);
-  return ta.every((h, i) => h === tb[i]) && na.every((x, i) => cellsEqual(x, nb[i]!, tol));
+  return ta.every((h, i) => h === tb[i]) && na.every((x, i) => cellsEqual(x, nb[i], tol));
 }
 
 function dedupe(rows: Cell[][], tol: Tolerance): Cell[][] {
@@ -420,8 +420,8 @@ export function compareResultSets(goldRows: unknown[][], predRows: unknown[][], 
     p = dedupe(p, opts.floats);
   }
   if (g.length !== p.length) return { match: false, reason: "row_count" };
-  const gw = g[0]!.length;
-  const pw = p[0]!.length;
+  const gw = g[0].length;
+  const pw = p[0].length;
   if (opts.goldColumnsSubset ? pw < gw : pw !== gw) return { match: false, reason: "column_count" };
 
   const gold = new Side(g, gw, opts.floats);
@@ -450,7 +450,7 @@ export function compareResultSets(goldRows: unknown[][], predRows: unknown[][], 
       tried++;
       return !mapping.every((pc, i) => pc === i) && rowsMatch(gold, pred, mapping, opts);
     }
-    for (const pc of candidates[gc]!) {
+    for (const pc of candidates[gc]) {
       if (used.has(pc) || tried >= MAX_MAPPINGS) continue;
       used.add(pc);
       mapping.push(pc);

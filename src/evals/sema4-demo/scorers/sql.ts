@@ -10,7 +10,7 @@ import type { QueryResult, ReadonlyQueryRunner } from "../../../sandbox/types.js
 import { compareResultSets, type CompareOptions, type MismatchReason } from "./resultSets.js";
 import { hasTopLevelOrderBy } from "./sqlText.js";
 
-export type MatchReason =
+type MatchReason =
   | "equal"
   | "both_empty"
   | MismatchReason
@@ -64,7 +64,7 @@ async function execute(options: MatchOptions, dbPath: string, sql: string): Prom
  * Judges predictions against one gold query. The gold query runs once per database, however many predictions
  * (trials) are judged.
  */
-export function createSqlJudge(goldSql: string, options: MatchOptions) {
+function createSqlJudge(goldSql: string, options: MatchOptions) {
   const ordered = hasTopLevelOrderBy(goldSql);
   const golds = new Map<string, Promise<Execution>>();
   const gold = (dbPath: string) => {
@@ -95,8 +95,8 @@ export function createSqlJudge(goldSql: string, options: MatchOptions) {
     const results = await Promise.all(options.dbPaths.map((db) => onDb(db, predSql)));
     const invalid = results.find((r) => r.score === null);
     if (invalid) return invalid;
-    const failures = options.dbPaths.filter((_, i) => results[i]!.score === 0);
-    if (failures.length === 0) return results[0]!;
+    const failures = options.dbPaths.filter((_, i) => results[i].score === 0);
+    if (failures.length === 0) return results[0];
     return { ...results.find((r) => r.score === 0)!, dbFailures: failures };
   };
 }
@@ -131,7 +131,7 @@ interface Verdicts {
 type ScoreResult = { name: string; score: number | null; metadata?: Record<string, unknown> };
 type NamedScorer = ((args: { output: unknown; expected?: unknown }) => Promise<ScoreResult>) & { name: string };
 
-export function goldSqlOf(expected: unknown): string | undefined {
+function goldSqlOf(expected: unknown): string | undefined {
   if (typeof expected === "string") return expected;
   if (expected && typeof expected === "object") {
     const e = expected as { gold_sql?: unknown; sql?: unknown };
@@ -154,7 +154,7 @@ function kOf(output: unknown): number {
 }
 
 const named = <F extends (...args: never[]) => unknown>(name: string, fn: F): F & { name: string } =>
-  Object.defineProperty(fn, "name", { value: name }) as F & { name: string };
+  Object.defineProperty(fn, "name", { value: name });
 
 /**
  * sql_correctness (mean execution accuracy over the trials), pass_at_k and pass_exp_k. The three share one

@@ -23,7 +23,7 @@ function tokens(sql: string): Token[] {
     i++;
   };
   while (i < sql.length) {
-    const ch = sql[i]!;
+    const ch = sql[i];
     if (ch === "'" || ch === '"' || ch === "`") {
       skipQuoted(ch);
       out.push({ text: ch === "'" ? "'literal'" : "identifier", depth });
@@ -58,5 +58,5 @@ function tokens(sql: string): Token[] {
 /** True when the statement itself (not a subquery, CTE or window) ends in ORDER BY. */
 export function hasTopLevelOrderBy(sql: string): boolean {
   const t = tokens(sql);
-  return t.some((tok, i) => tok.depth === 0 && tok.text === "ORDER" && t[i + 1]?.text === "BY" && t[i + 1]!.depth === 0);
+  return t.some((tok, i) => tok.depth === 0 && tok.text === "ORDER" && t[i + 1]?.text === "BY" && t[i + 1].depth === 0);
 }
