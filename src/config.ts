@@ -161,7 +161,7 @@ function describeIssue(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string 
 function emptyNumbers(env: NodeJS.ProcessEnv): z.core.$ZodIssue[] {
   return Object.entries(configSchema.shape)
     .filter(([key, field]) => env[key]?.trim() === "" && allowed(field).startsWith("a whole number"))
-    .map(([key]) => ({ code: "custom", path: [key], message: "empty", input: "" }) as z.core.$ZodIssue);
+    .map(([key]) => ({ code: "custom", path: [key], message: "empty", input: "" }));
 }
 
 /** Parses the environment; a wrong value throws a ConfigError with a line per offending variable. */

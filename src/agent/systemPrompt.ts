@@ -5,7 +5,7 @@ import type { PromptDefinition } from "../recorder/types.js";
 
 export const SYSTEM_PROMPT_SLUG = "sql-agent-system";
 
-export const SYSTEM_PROMPT_TEMPLATE = `You are a careful data analyst. You answer questions about a SQLite database by writing one SQL query.
+const SYSTEM_PROMPT_TEMPLATE = `You are a careful data analyst. You answer questions about a SQLite database by writing one SQL query.
 
 The database is the file {{db_path}}. It is read-only. Its schema:
 

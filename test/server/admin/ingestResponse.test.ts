@@ -53,7 +53,7 @@ describe("an ingest's answer", () => {
 
   it("says a missing field is missing, and what it should be", async () => {
     const results = tau2Results({ model: "m", tasks: ["a", "b", "c"], sims: trials({ a: [1], b: [1], c: [0] }) }) as { simulations: Record<string, unknown>[] };
-    delete results.simulations[2]!.task_id;
+    delete results.simulations[2].task_id;
     const res = await fetch(url, { method: "POST", body: JSON.stringify(results), headers: { "content-type": "application/json" } });
     expect(res.status).toBe(400);
     expect((await res.json()).error.message).toMatch(/^request body: simulations\[2\]\.task_id: missing: expected string or number \(in the item at byte \d+\)$/);

@@ -20,7 +20,7 @@ describe("ARCHITECTURE.md", () => {
   });
 
   it("names only paths that exist", () => {
-    const named = [...map.matchAll(/`((?:src|test|bench|docs)\/[^`\s]*)`/g)].map((m) => m[1]!.replace(/[/:]+$/, ""));
+    const named = [...map.matchAll(/`((?:src|test|bench|docs)\/[^`\s]*)`/g)].map((m) => m[1].replace(/[/:]+$/, ""));
     expect(named.length).toBeGreaterThan(10);
     expect(named.filter((p) => !existsSync(path.join(root, p)))).toEqual([]);
   });
