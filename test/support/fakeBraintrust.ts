@@ -18,18 +18,7 @@ import {
 } from "./fakeBraintrust/store.js";
 
 export { SEEDED_DATASET_ID } from "./fakeBraintrust/store.js";
-export type { FailOptions, PathPattern } from "./fakeBraintrust/faults.js";
-export type { InvokeBody } from "./fakeBraintrust/routes/index.js";
-export type { RecordedCall } from "./fakeBraintrust/server.js";
-export type {
-  FakeDataset,
-  FakeExperiment,
-  FakeFunction,
-  FakeProject,
-  RowFilter,
-  SeededDatasetOptions,
-  StoredRow,
-} from "./fakeBraintrust/store.js";
+export type { StoredRow } from "./fakeBraintrust/store.js";
 
 export interface FakeBraintrustOptions {
   orgName?: string;

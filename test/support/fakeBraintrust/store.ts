@@ -261,7 +261,7 @@ export class FakeStore {
         id,
         created: previous?.created ?? row.created ?? nowIso(),
         _xact_id: xactId,
-      } as StoredRow);
+      });
     }
     return ids;
   }

@@ -40,7 +40,7 @@ export const experimentRoutes: Route[] = [
     method: "GET",
     path: /^\/v1\/experiment\/([^/]+)$/,
     handle: ({ params: [id] }, { store }) => {
-      const e = store.experiments.get(id!);
+      const e = store.experiments.get(id);
       if (!e) throw new HttpError(404, `Experiment ${id} not found`);
       return publicExperiment(e);
     },
@@ -76,7 +76,7 @@ function summarize(store: FakeStore, experimentId: string) {
   for (const t of traces.values()) {
     const rootScores = (t.root?.scores ?? {}) as Record<string, unknown>;
     for (const [k, vs] of Object.entries(t.spanScores)) {
-      const v = typeof rootScores[k] === "number" ? (rootScores[k] as number) : mean(vs);
+      const v = typeof rootScores[k] === "number" ? (rootScores[k]) : mean(vs);
       (perScore[k] ??= []).push(v);
     }
     const m = (t.root?.metrics ?? {}) as Record<string, unknown>;

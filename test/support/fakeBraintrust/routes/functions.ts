@@ -12,7 +12,7 @@ export const functionRoutes: Route[] = [
     method: "GET",
     path: /^\/v1\/(prompt|function)\/([^/]+)$/,
     handle: ({ params: [kind, id] }, { store }) => {
-      const fn = store.functions.get(id!);
+      const fn = store.functions.get(id);
       if (!fn) throw new HttpError(404, `${kind} ${id} not found`);
       return fn;
     },

@@ -6,7 +6,7 @@ export interface InvokeBody {
   [k: string]: unknown;
 }
 
-export interface RouteRequest {
+interface RouteRequest {
   query: Record<string, string>;
   /** The JSON body when it is an object, else `{}`. */
   body: Record<string, any>;
