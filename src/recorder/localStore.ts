@@ -137,6 +137,19 @@ export interface ExperimentReader {
   getExperiment(id: string, page: { limit: number; offset: number }): ExperimentPage | undefined;
 }
 
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+/**
+ * A statement compiled once per connection: an ingest writes a hundred thousand spans, and compiling a query
+ * costs more than running one of the viewer's small ones.
+ */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
 export const toJson = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 export const fromJson = (v: unknown): any => (typeof v === "string" ? JSON.parse(v) : null);
 

@@ -1,6 +1,6 @@
 // Project logs as a list of agent runs (POST /agent, `npm run agent`): what was asked, what came back, how it
 // ended, and what it took. Read from the root spans only (index spans_roots).
-import type { Db } from "../../recorder/localStore.js";
+import { prepared, type Db } from "../../recorder/localStore.js";
 import { viewerLinks } from "../links.js";
 import type { AgentRun, LogPage, LogsQuery, RunOutcome } from "../schemas.js";
 import { DESCRIPTION_CHARS, excerpt } from "./taskTrials.js";
@@ -60,12 +60,10 @@ export function readLogs(db: Db, query: LogsQuery): LogPage {
     params.push(likePattern(query.q), likePattern(query.q));
   }
   const clause = where.join(" AND ");
-  const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM spans WHERE ${clause} ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?`)
+  const rows = prepared(db, `SELECT ${COLUMNS} FROM spans WHERE ${clause} ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?`)
     .all(...params, query.limit, query.offset) as RunRow[];
-  const { total } = db.prepare(`SELECT COUNT(*) AS total FROM spans WHERE ${clause}`).get(...params) as { total: number };
-  const projects = db
-    .prepare(`SELECT DISTINCT object_id AS project FROM spans WHERE object_type = 'project_logs' AND parent_span_id IS NULL ORDER BY object_id`)
+  const { total } = prepared(db, `SELECT COUNT(*) AS total FROM spans WHERE ${clause}`).get(...params) as { total: number };
+  const projects = prepared(db, `SELECT DISTINCT object_id AS project FROM spans WHERE object_type = 'project_logs' AND parent_span_id IS NULL ORDER BY object_id`)
     .all() as { project: string }[];
   return { runs: rows.map(toRun), total, limit: query.limit, offset: query.offset, projects: projects.map((p) => p.project) };
 }

@@ -69,5 +69,7 @@ export function boundValue(value: unknown, budget: number): { value: unknown; tr
 export function previewStored(text: unknown, budget: number, cut = false): { value: unknown; truncated: boolean } {
   if (typeof text !== "string") return { value: null, truncated: false };
   if (cut) return { value: text.slice(0, budget) + ELLIPSIS, truncated: true };
+  // Stored as JSON.stringify wrote it: a text that fits is a value that fits.
+  if (text.length <= budget) return { value: JSON.parse(text), truncated: false };
   return boundValue(JSON.parse(text), budget);
 }

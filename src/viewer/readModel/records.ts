@@ -1,6 +1,6 @@
 // The experiments table as the viewer reads it: one record per experiment, what kind of run wrote it, and what
 // its metadata says about the run (domain, models, tau2's numbers).
-import type { Db } from "../../recorder/localStore.js";
+import { prepared, type Db } from "../../recorder/localStore.js";
 import type { RunMetricsReport } from "../../ingest/compute/metricsReport.js";
 import type { ExperimentSource } from "../schemas.js";
 
@@ -52,13 +52,12 @@ export function toRecord(r: Row): ExperimentRecord {
 }
 
 export function readExperiment(db: Db, id: string): ExperimentRecord | undefined {
-  const row = db.prepare(`SELECT ${EXPERIMENT_COLUMNS} FROM ${EXPERIMENT_FROM} WHERE e.id = ?`).get(id) as Row | undefined;
+  const row = prepared(db, `SELECT ${EXPERIMENT_COLUMNS} FROM ${EXPERIMENT_FROM} WHERE e.id = ?`).get(id) as Row | undefined;
   return row && toRecord(row);
 }
 
 export function readExperiments(db: Db, where: string, params: unknown[], page: { limit: number; offset: number }): ExperimentRecord[] {
-  const rows = db
-    .prepare(`SELECT ${EXPERIMENT_COLUMNS} FROM ${EXPERIMENT_FROM} ${where} ORDER BY e.created DESC, e.name LIMIT ? OFFSET ?`)
+  const rows = prepared(db, `SELECT ${EXPERIMENT_COLUMNS} FROM ${EXPERIMENT_FROM} ${where} ORDER BY e.created DESC, e.name LIMIT ? OFFSET ?`)
     .all(...params, page.limit, page.offset) as Row[];
   return rows.map(toRecord);
 }

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { BOOTSTRAP_DEFAULTS, runIntervals } from "../../metrics/bootstrap.js";
 import { tau2Metrics, type Tau2Metrics } from "../../metrics/tau2.js";
-import type { Db } from "../../recorder/localStore.js";
+import { prepared, type Db } from "../../recorder/localStore.js";
 import { viewerLinks } from "../links.js";
 import type { ExperimentSummary, PassHatKPoint } from "../schemas.js";
 import { numberOr, stringOr, tau2MetricsOf, type ExperimentRecord } from "./records.js";
@@ -82,8 +82,9 @@ export class ExperimentCache {
     return numbers;
   }
 
-  private key(record: ExperimentRecord): string {
-    const { fingerprint } = this.db().prepare(FINGERPRINT_SQL).get({ id: record.id }) as { fingerprint: string };
+  /** Changes whenever what the viewer computes from the experiment could. */
+  key(record: ExperimentRecord): string {
+    const { fingerprint } = prepared(this.db(), FINGERPRINT_SQL).get({ id: record.id }) as { fingerprint: string };
     const metadata = createHash("sha1").update(JSON.stringify(record.metadata)).digest("base64");
     return `${record.id}\u0000${fingerprint}\u0000${metadata}`;
   }
@@ -106,14 +107,14 @@ function publicPart({ terminations: _t, ...rest }: Computed): Omit<Computed, "te
 }
 
 function scoreMeans(db: Db, id: string): Record<string, number> {
-  const rows = db.prepare(SCORE_MEANS_SQL).all({ id }) as { name: string; mean: number }[];
+  const rows = prepared(db, SCORE_MEANS_SQL).all({ id }) as { name: string; mean: number }[];
   return Object.fromEntries(rows.map((r) => [r.name, r.mean]));
 }
 
 function ingestNumbers(db: Db, record: ExperimentRecord): Computed {
   const m = tau2MetricsOf(record)!;
   const meta = record.metadata;
-  const roots = db.prepare(ROOT_STATS_SQL).get(record.id) as { tasks: number; max_trials: number | null };
+  const roots = prepared(db, ROOT_STATS_SQL).get(record.id) as { tasks: number; max_trials: number | null };
   const passHatK: PassHatKPoint[] = [];
   for (let k = 1; k <= m.max_k; k++) {
     const value = m.pass_hat_k[String(k)];

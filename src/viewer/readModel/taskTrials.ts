@@ -7,7 +7,7 @@
 //   one scorer whose metadata.trials[i].score (and .reason) judges trial i: the scorer's own verdict, read back.
 //   Otherwise the case is one trial, scored by its `reward` score or else its first scorer; cases with the same
 //   task (metadata.task_id, else the same input) are the trials of that task.
-import type { Db } from "../../recorder/localStore.js";
+import { prepared, type Db } from "../../recorder/localStore.js";
 import type { TrialOutcome as MetricsTrial } from "../../metrics/tau2.js";
 import { commonest, trialOutcome } from "../outcome.js";
 import type { TrialOutcome } from "../schemas.js";
@@ -111,8 +111,8 @@ const ROOTS_SQL = `
   ORDER BY created, rowid`;
 
 export function loadTaskTrials(db: Db, experiment: ExperimentRecord): TaskRecord[] {
-  const roots = db.prepare(ROOTS_SQL).all(experiment.id) as RootRow[];
-  const children = db.prepare(CHILDREN_SQL).all(experiment.id) as ChildRow[];
+  const roots = prepared(db, ROOTS_SQL).all(experiment.id) as RootRow[];
+  const children = prepared(db, CHILDREN_SQL).all(experiment.id) as ChildRow[];
   const byRoot = new Map<string, ChildRow[]>();
   for (const c of children) {
     let list = byRoot.get(c.root_span_id);

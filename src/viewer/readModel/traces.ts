@@ -1,7 +1,7 @@
 // A trace as the viewer shows it: its spans in tree order (each parent before its children, siblings by start),
 // every content field cut to a share of a bounded answer, so that a 1,000-span trace stays well under 2 MB; and one
 // span with far larger bounds, for reading it in full.
-import type { Db } from "../../recorder/localStore.js";
+import { prepared, type Db } from "../../recorder/localStore.js";
 import type { ObjectType, Span, SpanField } from "../schemas.js";
 import { previewStored } from "./preview.js";
 
@@ -48,12 +48,13 @@ const boundedColumns = FIELDS.map(
     `CASE WHEN length(${f}) > @parseLimit THEN substr(${f}, 1, @budget) ELSE ${f} END AS ${f}, length(${f}) > @parseLimit AS ${f}_cut`,
 ).join(",\n    ");
 
-const CONTENT_SQL = `
+const TRACE_CONTENT_SQL = `
   SELECT id, span_id, root_span_id, parent_span_id, name, type, start, "end", scores, metrics,
     ${boundedColumns}
   FROM spans
-  WHERE object_type = @objectType AND object_id = @objectId AND root_span_id = @rootSpanId
-    AND span_id IN (SELECT value FROM json_each(@spanIds))`;
+  WHERE object_type = @objectType AND object_id = @objectId AND root_span_id = @rootSpanId`;
+/** Some spans of a trace (a subtree, or the first `limit`). */
+const SPANS_CONTENT_SQL = `${TRACE_CONTENT_SQL} AND span_id IN (SELECT value FROM json_each(@spanIds))`;
 
 const SKELETON_SQL = `
   SELECT span_id, parent_span_id FROM spans
@@ -72,15 +73,19 @@ export function readTrace(
   where: { objectType: ObjectType; objectId: string; rootSpanId: string },
   options: { limit: number; under?: string },
 ): TraceSpans | undefined {
-  const skeleton = db.prepare(SKELETON_SQL).all(where.objectType, where.objectId, where.rootSpanId) as SkeletonRow[];
+  const skeleton = prepared(db, SKELETON_SQL).all(where.objectType, where.objectId, where.rootSpanId) as SkeletonRow[];
   if (skeleton.length === 0) return undefined;
   const ordered = treeOrder(skeleton, options.under ?? where.rootSpanId);
   if (ordered.length === 0) return undefined;
   const chosen = ordered.slice(0, options.limit);
   const budget = fieldBudget(chosen.length);
-  const rows = db
-    .prepare(CONTENT_SQL)
-    .all({ ...where, spanIds: JSON.stringify(chosen), budget: budget + 1, parseLimit: Math.max(budget * 16, 16 * 1024) }) as ContentRow[];
+  const whole = chosen.length === skeleton.length;
+  const bounds = { budget: budget + 1, parseLimit: Math.max(budget * 16, 16 * 1024) };
+  const rows = (
+    whole
+      ? prepared(db, TRACE_CONTENT_SQL).all({ ...where, ...bounds })
+      : prepared(db, SPANS_CONTENT_SQL).all({ ...where, ...bounds, spanIds: JSON.stringify(chosen) })
+  ) as ContentRow[];
   const byId = new Map(rows.map((r) => [r.span_id, r]));
   return {
     spans: chosen.flatMap((id) => {
@@ -97,7 +102,7 @@ export function readSpan(
   db: Db,
   where: { objectType: ObjectType; objectId: string; rootSpanId: string; spanId: string },
 ): Span | undefined {
-  const row = db.prepare(CONTENT_SQL).get({
+  const row = prepared(db, SPANS_CONTENT_SQL).get({
     objectType: where.objectType,
     objectId: where.objectId,
     rootSpanId: where.rootSpanId,

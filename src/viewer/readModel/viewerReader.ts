@@ -2,8 +2,10 @@
 // the database: a store nothing was recorded in answers empty lists and 404s.
 import { AppError } from "../../errors.js";
 import { BOOTSTRAP_DEFAULTS } from "../../metrics/bootstrap.js";
-import type { LocalStore } from "../../recorder/localStore.js";
+import { prepared, type LocalStore } from "../../recorder/localStore.js";
+import { LRUCache } from "lru-cache";
 import type {
+  CandidateComparison,
   Comparison,
   CompareQuery,
   ExperimentDetail,
@@ -34,6 +36,7 @@ const METADATA_BYTES = 16 * 1024;
 
 export class ViewerReader {
   private readonly cache: ExperimentCache;
+  private readonly comparisons = new LRUCache<string, CandidateComparison>({ max: 64 });
 
   constructor(private readonly store: LocalStore) {
     this.cache = new ExperimentCache(() => store.db);
@@ -60,9 +63,8 @@ export class ViewerReader {
     }
     const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const records = readExperiments(db, clause, params, query);
-    const { total } = db.prepare(`SELECT COUNT(*) AS total FROM ${EXPERIMENT_FROM} ${clause}`).get(...params) as { total: number };
-    const groups = db
-      .prepare(
+    const { total } = prepared(db, `SELECT COUNT(*) AS total FROM ${EXPERIMENT_FROM} ${clause}`).get(...params) as { total: number };
+    const groups = prepared(db, 
         `SELECT e.project, e.dataset_id, d.name AS dataset_name, COUNT(*) AS experiments FROM ${EXPERIMENT_FROM}
          GROUP BY e.project, e.dataset_id ORDER BY e.project, d.name`,
       )
@@ -147,17 +149,23 @@ export class ViewerReader {
   compare(query: CompareQuery): Comparison {
     const baseline = this.compared(query.baseline);
     const candidates = query.candidate.map((id) => this.compared(id));
-    const comparisons = candidates.map((c) => compareRuns(baseline, c, query));
+    // The paired bootstrap resamples every k of pass^k 2,000 times: worth keeping while neither run changes.
+    const comparisons = candidates.map((c) => {
+      const key = [baseline.key, c.key, query.limit, query.offset, query.differencesOnly].join("\u0000");
+      let comparison = this.comparisons.get(key);
+      if (!comparison) this.comparisons.set(key, (comparison = compareRuns(baseline, c, query)));
+      return comparison;
+    });
     const shown = new Set(comparisons.flatMap((c) => c.rows.map((r) => r.taskId)));
     const runs: Comparison["runs"] = {};
     for (const run of [baseline, ...candidates]) runs[run.summary.id] = runCells(run, shown);
     return { baseline: baseline.summary, comparisons, runs, confidence: BOOTSTRAP_DEFAULTS.confidence };
   }
 
-  private compared(id: string): ComparedRun {
+  private compared(id: string): ComparedRun & { key: string } {
     const record = this.record(id);
     const tasks = this.cache.tasks(record);
-    return { summary: this.cache.summary(record), tasks, metrics: metricsOfTasks(record, tasks) };
+    return { summary: this.cache.summary(record), tasks, metrics: metricsOfTasks(record, tasks), key: this.cache.key(record) };
   }
 
   private record(id: string): ExperimentRecord {
