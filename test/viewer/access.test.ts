@@ -132,7 +132,7 @@ describe("with ADMIN_TOKEN", () => {
   });
 
   it("refuses another site's sign-in (login CSRF) and sign-out, and a cross-site read with the cookie", async () => {
-    for (const headers of [{ origin: EVIL }, { "sec-fetch-site": "cross-site" }, { origin: "null" }]) {
+    for (const headers of [{ origin: EVIL }, { "sec-fetch-site": "cross-site" }, { origin: "null" }] as Record<string, string>[]) {
       const res = await signIn(TOKEN, headers);
       expect(res.statusCode).toBe(403);
       expect(res.headers["set-cookie"]).toBeUndefined();

@@ -13,7 +13,9 @@ import { setupDb } from "../../src/data/seed.js";
 import { SQL_TASKS, taskToCase } from "../../src/data/tasks.js";
 import { EvaluatorRegistry } from "../../src/evals/runtime/registry.js";
 import { buildApp } from "../../src/server/app.js";
+import { startFakeBraintrust } from "../support/fakeBraintrust.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fakeOpenAI.js";
+import { LocalStore } from "../../src/recorder/localStore.js";
 import { oracleModel } from "../support/sqlAgentHarness.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -24,6 +26,8 @@ let dir: string;
 let fake: FakeOpenAI;
 let out: { code: number; stdout: string; stderr: string };
 let app: FastifyInstance;
+let env: Record<string, string | undefined>;
+let data: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "sema4-eval-cli-"));
@@ -41,9 +45,9 @@ beforeAll(async () => {
       },
     }),
   });
-  const data = join(dir, "cases.json");
+  data = join(dir, "cases.json");
   writeFileSync(data, JSON.stringify([passing, flaky, failing].map(taskToCase)));
-  const env = { ...process.env, DATA_DIR: join(dir, "data"), SEMA4_DB_PATH: dbPath, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "", BRAINTRUST_API_KEY: "", LOG_LEVEL: "warn", HOST: "0.0.0.0", PORT: "8311" };
+  env = { ...process.env, DATA_DIR: join(dir, "data"), SEMA4_DB_PATH: dbPath, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "", BRAINTRUST_API_KEY: "", LOG_LEVEL: "warn", HOST: "0.0.0.0", PORT: "8311" };
   try {
     const r = await run(process.execPath, ["--import", "tsx", "src/cli/eval.ts", "sema4-demo", "--trials", "3", "--model", "fake-model", "--data", data], { cwd: root, env });
     out = { code: 0, ...r };
@@ -127,4 +131,27 @@ describe("npm run eval", () => {
     expect(under.spans.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["Chat Completion", "bash_exec", "submit_sql"]));
     expect(trace.spans.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["task", "sql_correctness", "pass_at_k", "pass_exp_k"]));
   });
+
+  it("records into Braintrust when the service has a key: the experiment's rows there, its link printed, nothing local", async () => {
+    const bt = await startFakeBraintrust({ seededDataset: false });
+    try {
+      const dataDir = join(dir, "bt-data");
+      const r = await run(process.execPath, ["--import", "tsx", "src/cli/eval.ts", "sema4-demo", "--trials", "2", "--model", "fake-model", "--data", data, "--experiment", "bt-run"], {
+        cwd: root,
+        env: { ...env, DATA_DIR: dataDir, BRAINTRUST_API_KEY: "sk-test", BRAINTRUST_APP_URL: bt.url, BRAINTRUST_ORG_NAME: bt.orgName },
+      });
+      expect(r.stdout).toMatch(/^Braintrust: http/m);
+      expect(r.stdout).not.toContain("viewer:");
+      expect(r.stderr).toContain("into Braintrust");
+      const experiment = bt.experimentByName("bt-run")!;
+      const rows = bt.rows({ experiment_id: experiment.id });
+      const roots = rows.filter((row) => ((row.span_parents as string[] | undefined) ?? []).length === 0);
+      expect(roots).toHaveLength(3);
+      expect(rows.filter((row) => /^trial \d$/.test(String((row.span_attributes as { name?: string } | undefined)?.name)))).toHaveLength(6);
+      const store = new LocalStore(dataDir);
+      expect(store.exists()).toBe(false);
+    } finally {
+      await bt.close();
+    }
+  }, 120_000);
 });
