@@ -8,6 +8,7 @@ import { SQL_TASKS, type SqlTask } from "../data/tasks.js";
 import { AppError } from "../errors.js";
 import { createSqlScorers } from "../evals/sema4-demo/scorers/sql.js";
 import type { Recorder } from "../recorder/types.js";
+import { viewerLinks } from "../viewer/links.js";
 
 export interface AskRequest {
   question?: string;
@@ -18,7 +19,8 @@ export interface AskRequest {
 }
 
 export interface AskResponse extends AgentResult {
-  trace: { store: Recorder["kind"]; project: string; id: string; root_span_id: string };
+  /** `viewer_url`: the trace's page in the service's viewer, when it went to the local store. */
+  trace: { store: Recorder["kind"]; project: string; id: string; root_span_id: string; viewer_url?: string };
   /** For a task: execution accuracy of the answer against the task's gold query. */
   score?: { sql_correctness: number | null; reason?: string };
 }
@@ -51,7 +53,13 @@ export async function askSqlAgent(
     type: "task",
     event: task ? { tags: ["sql-gen", task.id], expected: { gold_sql: task.gold_sql } } : undefined,
   });
-  const trace = { store: where.recorder.kind, project: where.project, id: span.id, root_span_id: span.rootSpanId };
+  const trace = {
+    store: where.recorder.kind,
+    project: where.project,
+    id: span.id,
+    root_span_id: span.rootSpanId,
+    ...(where.recorder.kind === "local" ? { viewer_url: viewerLinks.trace("project_logs", where.project, span.rootSpanId) } : {}),
+  };
   try {
     const result = await runSqlGenTask(
       { question, id: task?.id },

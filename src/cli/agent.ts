@@ -9,6 +9,7 @@ import { isAppError, messageOf } from "../errors.js";
 import { askSqlAgent, type AskResponse } from "../agent/ask.js";
 import { createCliLogger } from "../logger.js";
 import { Services } from "../services.js";
+import { absoluteLink } from "../viewer/links.js";
 
 const USAGE = `Usage: npm run agent -- "<question>" [--model MODEL] [--max-retries N] [--task TASK_ID]
 
@@ -47,7 +48,7 @@ function stepLine(step: AgentStep): string {
   return `  [${step.index}] ${step.name} ${what} (${ms})${step.error ? ` → ${step.error.split("\n")[0].slice(0, 120)}` : ""}`;
 }
 
-function report(r: AskResponse, localStorePath: string): string {
+function report(r: AskResponse, localStorePath: string, service: { host: string; port: number }): string {
   const u = r.usage;
   const lines = [
     `Answer: ${r.answer ?? "(none)"}`,
@@ -68,6 +69,7 @@ function report(r: AskResponse, localStorePath: string): string {
       ? `Trace: Braintrust, project "${r.trace.project}", Logs, root span ${r.trace.root_span_id}`
       : `Trace: local store ${localStorePath}, project "${r.trace.project}" logs, root span ${r.trace.root_span_id}`,
   );
+  if (r.trace.viewer_url) lines.push(`Viewer: ${absoluteLink(r.trace.viewer_url, service)}`);
   return lines.join("\n");
 }
 
@@ -108,7 +110,7 @@ async function main(): Promise<number> {
       { question: question || undefined, task_id: args.values.task, model: args.values.model, max_retries: maxRetries },
       { signal: controller.signal, onStep: (s) => process.stderr.write(`${stepLine(s)}\n`) },
     );
-    process.stdout.write(`${report(result, services.localStore().path)}\n`);
+    process.stdout.write(`${report(result, services.localStore().path, { host: config.HOST, port: config.PORT })}\n`);
     return result.error ? 1 : 0;
   } catch (e) {
     process.stderr.write(`agent failed: ${isAppError(e) ? e.message : messageOf(e)}\n`);

@@ -70,7 +70,7 @@ async function main(): Promise<number> {
       },
     );
     progress.done();
-    process.stdout.write(`${reportTable(report, { compare: args.values.compare })}\n`);
+    process.stdout.write(`${reportTable(report, { compare: args.values.compare, service: { host: config.HOST, port: config.PORT } })}\n`);
     return 0;
   } catch (e) {
     progress.done();

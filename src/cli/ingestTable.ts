@@ -3,6 +3,7 @@
 import type { Interval } from "../metrics/bootstrap.js";
 import type { IngestProgress, IngestReport } from "../ingest/ingestJob.js";
 import type { ComparisonReport } from "../ingest/compute/metricsReport.js";
+import { absoluteLink } from "../viewer/links.js";
 
 const BAR = 24;
 
@@ -18,7 +19,8 @@ export function progressLine(p: IngestProgress): string {
   return `writing ${p.experiment} ${bars(share)} ${p.simulations}/${p.total_simulations} simulations`;
 }
 
-export function reportTable(report: IngestReport, { compare }: { compare: boolean }): string {
+/** `service`: where the viewer is served (HOST, PORT), to print its links absolute. */
+export function reportTable(report: IngestReport, { compare, service }: { compare: boolean; service?: { host: string; port: number } }): string {
   const lines: string[] = [];
   const maxK = Math.max(0, ...report.experiments.map((e) => e.metrics.max_k));
   const header = ["experiment", "domain", "tasks", "sims", "avg reward", ...range(maxK).map((k) => `pass^${k}`)];
@@ -36,6 +38,8 @@ export function reportTable(report: IngestReport, { compare }: { compare: boolea
   for (const d of report.datasets) lines.push(`dataset "${d.name}": ${d.rows} rows, ${d.new_rows} new`);
   for (const e of report.experiments) {
     lines.push(`experiment "${e.name}": ${e.new_rows} new rows${e.url ? ` ${e.url}` : ""}`);
+    const viewer = e.viewer_url && (service ? absoluteLink(e.viewer_url, service) : e.viewer_url);
+    lines.push(`  id ${e.id}${viewer ? `, viewer: ${viewer}` : ""}`);
   }
   if (compare) {
     if (report.comparisons.length === 0) lines.push("", "Nothing to compare: give two or more results files that share tasks.");

@@ -22,6 +22,7 @@ import { ItemReader } from "./read/itemReader.js";
 import { spoolPath } from "./read/spoolFiles.js";
 import { redactText } from "../lib/redactSecrets.js";
 import { writeDataset, writeExperiment, type WriteContext } from "./write/writePass.js";
+import { viewerLinks } from "../viewer/links.js";
 
 export interface IngestSettings {
   recorder: Recorder;
@@ -70,7 +71,11 @@ interface ExperimentReport {
   simulations: number;
   new_rows: number;
   metrics: RunMetricsReport;
+  /** Braintrust's page of the experiment. */
   url?: string;
+  id: string;
+  /** The service's viewer page (`/ui/experiments/<id>`), when the experiment is in the local store it reads. */
+  viewer_url?: string;
 }
 
 export interface IngestReport {
@@ -194,6 +199,7 @@ export class IngestJob {
         );
         this.progress({ phase: "write", experiment: names[i], simulations: written, total_simulations: run.simulations.length }, true);
         const url = await experiment.url();
+        const id = await experiment.id();
         experiments.push({
           name: experiment.name,
           file: run.name,
@@ -208,6 +214,8 @@ export class IngestJob {
           new_rows: newRows,
           metrics: summary.report,
           ...(url ? { url } : {}),
+          id,
+          ...(recorder.kind === "local" ? { viewer_url: viewerLinks.experiment(id) } : {}),
         });
       }
       const comparisons = buildComparisons(

@@ -1,9 +1,8 @@
 // The local Recorder: datasets, experiments, spans and prompts in SQLite under DATA_DIR, for runs without Braintrust.
 // Spans behave like the SDK's: a first write replaces a row of the same id, later logs merge into it.
 import { randomUUID } from "node:crypto";
-import type Database from "better-sqlite3";
 import { isDeepStrictEqual } from "node:util";
-import { fromJson, LocalStore, toJson, type Db } from "./localStore.js";
+import { fromJson, LocalStore, prepared, toJson, type Db } from "./localStore.js";
 import { rowsById } from "./datasetRows.js";
 import type {
   DatasetHandle,
@@ -22,16 +21,6 @@ import type {
 type ObjectType = "experiment" | "project_logs";
 
 const nowSeconds = () => Date.now() / 1000;
-
-const statements = new WeakMap<Db, Map<string, Database.Statement>>();
-/** Span writes compile their statements once per connection: an ingest writes a hundred thousand spans. */
-function prepared(db: Db, sql: string): Database.Statement {
-  let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
-  let statement = cache.get(sql);
-  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
-  return statement;
-}
 
 /** Bulk spans share one open transaction until the next flush (one commit instead of one per span). */
 function joinBulkTransaction(db: Db): void {

@@ -60,6 +60,11 @@ CREATE TABLE IF NOT EXISTS spans (
 );
 CREATE INDEX IF NOT EXISTS spans_trace ON spans (object_type, object_id, root_span_id);
 CREATE INDEX IF NOT EXISTS spans_roots ON spans (object_type, object_id, created) WHERE parent_span_id IS NULL;
+-- The viewer's task table: each row's trial and score spans, without reading the conversations under them.
+CREATE INDEX IF NOT EXISTS spans_trials ON spans (object_type, object_id, root_span_id)
+  WHERE parent_span_id IS NOT NULL AND (name GLOB 'trial *' OR type = 'score');
+-- The viewer's experiment list: newest first, within a project.
+CREATE INDEX IF NOT EXISTS experiments_created ON experiments (created);
 CREATE TABLE IF NOT EXISTS prompts (
   id TEXT PRIMARY KEY,
   project TEXT NOT NULL,
@@ -130,6 +135,19 @@ export interface ExperimentPage {
 export interface ExperimentReader {
   listExperiments(): ExperimentSummary[];
   getExperiment(id: string, page: { limit: number; offset: number }): ExperimentPage | undefined;
+}
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+/**
+ * A statement compiled once per connection: an ingest writes a hundred thousand spans, and compiling a query
+ * costs more than running one of the viewer's small ones.
+ */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
 }
 
 export const toJson = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
@@ -221,7 +239,7 @@ export class LocalStore implements ExperimentReader {
   }
 
   /** Reading does not create the database: nothing recorded yet means nothing to show. */
-  private exists(): boolean {
+  exists(): boolean {
     return this.handle !== undefined || existsSync(this.path);
   }
 

@@ -68,6 +68,6 @@ describe("the log line of a refused request", () => {
     );
     expect(more).toEqual([]);
     expect(msgKeys(line), line).toBe(1);
-    expect(JSON.parse(line)).toMatchObject({ code: "BAD_REQUEST", error: expect.stringMatching(/^body: invalid JSON/), msg: "ingest failed" });
+    expect(JSON.parse(line)).toMatchObject({ code: "BAD_REQUEST", error: expect.stringMatching(/^request body: invalid JSON/), msg: "ingest failed" });
   });
 });

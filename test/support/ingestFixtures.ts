@@ -70,7 +70,7 @@ const VOICE_FIELDS = {
 };
 
 /** A short telecom conversation: the agent and the user both call tools (dual control). */
-function conversation(tag: string, version: "0.1" | "1.0" = "0.1"): Record<string, unknown>[] {
+export function conversation(tag: string, version: "0.1" | "1.0" = "0.1"): Record<string, unknown>[] {
   const t = (s: number) => `2025-08-01T16:23:${String(10 + s).padStart(2, "0")}.000000`;
   const extra = version === "1.0" ? { ...VOICE_FIELDS, generation_time_seconds: 0.5 } : {};
   const messages: Record<string, unknown>[] = [

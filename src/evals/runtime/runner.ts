@@ -23,7 +23,7 @@ export interface CaseStarted {
   origin?: unknown;
 }
 
-interface CaseFinished extends CaseStarted {
+export interface CaseFinished extends CaseStarted {
   output?: unknown;
   scores: Record<string, number | null>;
   /** Set when the task failed (threw, timed out or was cancelled): the case has no scores. */

@@ -237,6 +237,8 @@ const responseSchema = z.object({
       new_rows: z.number().int(),
       metrics: runMetrics,
       url: z.string().optional(),
+      id: z.string(),
+      viewer_url: z.string().optional(),
     }),
   ),
   comparisons: z.array(

@@ -57,7 +57,7 @@ describe("POST /admin/ingest: the shared spool", () => {
 
   it("answers 413 for one upload larger than the whole spool", async () => {
     const res = await send(svc, "/admin/ingest", { headers: { "content-type": "application/json" }, body: padded("huge", 300 * KiB) });
-    expectRefused(res, 413, /^body: the files of this ingest take more than 262144 bytes in the spool, decompressed \(INGEST_SPOOL_LIMIT\)$/);
+    expectRefused(res, 413, /^request body: the files of this ingest take more than 262144 bytes in the spool, decompressed \(INGEST_SPOOL_LIMIT\)$/);
     expect(readdirSync(spoolDir())).toEqual([]);
   });
 });

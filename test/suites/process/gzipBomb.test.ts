@@ -101,7 +101,7 @@ describe("gzip bombs on POST /admin/ingest", () => {
     for (const answer of answers) {
       const message = answer.body.error?.message ?? "";
       if (answer.status === 413) {
-        expect(message).toMatch(/^body: .+ is larger than 16777216 bytes, the limit of one item \(INGEST_MAX_ITEM_BYTES\)$/);
+        expect(message).toMatch(/^request body: .+ is larger than 16777216 bytes, the limit of one item \(INGEST_MAX_ITEM_BYTES\)$/);
       } else {
         // The shared budget was taken by the other bombs at that moment.
         expect(answer.status, JSON.stringify(answer.body)).toBe(503);
