@@ -124,7 +124,7 @@ export const experimentDetailSchema = z.object({
     metadataTruncated: z.boolean(),
     /** The interval's confidence (0.95). */
     confidence: z.number(),
-    /** Trials per termination reason (tau2's termination_reason; eval: "error" for trials that threw). */
+    /** Trials per termination reason (tau2's termination_reason; eval: the scorer's reason, "error" for a case that threw). */
     terminations: z.record(z.string(), z.number().int()),
   }),
 });
@@ -199,7 +199,7 @@ export const taskPageSchema = z.object({
 });
 export type TaskPage = z.infer<typeof taskPageSchema>;
 
-// ---- GET /api/traces/:objectType/:objectId/:rootSpanId and GET /api/spans/:objectType/:objectId/:spanId --------
+// ---- GET /api/traces/:objectType/:objectId/:rootSpanId and …/:rootSpanId/spans/:spanId ---------------------------
 
 export const traceParamsSchema = z.object({
   objectType: objectTypeSchema,
@@ -207,8 +207,17 @@ export const traceParamsSchema = z.object({
   objectId: z.string().min(1).max(500),
   rootSpanId: z.string().min(1).max(200),
 });
-export const traceQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(2000).default(2000) });
-export const spanParamsSchema = traceParamsSchema.omit({ rootSpanId: true }).extend({ spanId: z.string().min(1).max(200) });
+export const traceQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(2000).default(2000),
+  /**
+   * Only the spans under this one (it included): one trial of a tau2 task, say. The fewer the spans, the larger
+   * the share of the answer each field may take, so a subtree's content comes back with far less cut.
+   */
+  under: z.string().min(1).max(200).optional(),
+});
+export type TraceQuery = z.infer<typeof traceQuerySchema>;
+/** One span of a trace (its root span id keeps the look-up on the store's trace index). */
+export const spanParamsSchema = traceParamsSchema.extend({ spanId: z.string().min(1).max(200) });
 
 /** The fields of a span whose value may be cut (see `truncated`). */
 export const spanFieldSchema = z.enum(["input", "output", "expected", "error", "metadata"]);
@@ -236,7 +245,7 @@ export const spanSchema = z.object({
   /**
    * The fields whose value was cut to fit: long strings end in "…", long arrays and objects keep their first
    * entries and say how many more there were ("…": "+N more"), and a value too large to read is its JSON text's
-   * beginning, as a string. GET /api/spans/… gives one span with far larger bounds.
+   * beginning, as a string. GET /api/traces/…/spans/:spanId gives one span with far larger bounds.
    */
   truncated: z.array(spanFieldSchema),
 });
@@ -255,7 +264,7 @@ export const traceSchema = z.object({
   spans: z.array(spanSchema),
   /** Spans of the trace. */
   total: z.number().int(),
-  /** More spans than `limit`: the latest ones were left out. */
+  /** More spans than `limit`: those past it (in the order of `spans`) were left out. */
   truncated: z.boolean(),
   /** The experiment this trace belongs to (null for project logs). */
   experiment: z.object({ id: z.string(), name: z.string(), project: z.string() }).nullable(),
