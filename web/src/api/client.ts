@@ -66,10 +66,11 @@ export const api = {
     params: { filter?: TaskFilter; q?: string; sort?: TaskSort; order?: "asc" | "desc"; limit?: number; offset?: number },
     signal?: AbortSignal,
   ) => get<TaskPage>(apiPath(`/experiments/${seg(id)}/tasks`, params), signal),
-  trace: (objectType: ObjectType, objectId: string, rootSpanId: string, signal?: AbortSignal) =>
-    get<Trace>(apiPath(`/traces/${objectType}/${seg(objectId)}/${seg(rootSpanId)}`), signal),
-  span: (objectType: ObjectType, objectId: string, spanId: string, signal?: AbortSignal) =>
-    get<SpanDetail>(apiPath(`/spans/${objectType}/${seg(objectId)}/${seg(spanId)}`), signal),
+  /** The whole trace, or with `under` only that span's subtree (whose fields come back less cut). */
+  trace: (objectType: ObjectType, objectId: string, rootSpanId: string, options: { under?: string } = {}, signal?: AbortSignal) =>
+    get<Trace>(apiPath(`/traces/${objectType}/${seg(objectId)}/${seg(rootSpanId)}`, options), signal),
+  span: (objectType: ObjectType, objectId: string, rootSpanId: string, spanId: string, signal?: AbortSignal) =>
+    get<SpanDetail>(apiPath(`/traces/${objectType}/${seg(objectId)}/${seg(rootSpanId)}/spans/${seg(spanId)}`), signal),
   logs: (params: { q?: string; project?: string; limit?: number; offset?: number }, signal?: AbortSignal) =>
     get<LogPage>(apiPath("/logs", params), signal),
   compare: (baseline: string, candidates: readonly string[], differencesOnly: boolean, signal?: AbortSignal) =>

@@ -61,7 +61,7 @@ export function ToolResult({
   selected?: boolean;
 }) {
   return (
-    <article id={id} class={`message message-tool${error ? " has-error" : ""}${selected ? " selected" : ""}`} aria-label={`Result of ${name}`}>
+    <article id={id} class={`message message-tool${error ? " has-error" : ""}${selected ? " selected" : ""}`} aria-label={`Tool ${name}`}>
       <header>
         <strong>
           Tool <code>{name}</code>

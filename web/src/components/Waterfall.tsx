@@ -4,14 +4,12 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import type { Span } from "../../../src/viewer/schemas.js";
 import { excerpt, seconds } from "../lib/format.js";
 import { spanPreview, spanSeconds } from "../lib/messages.js";
-import type { WaterfallRow } from "../lib/spanTree.js";
+import { ancestorIds, visibleRows, type WaterfallRow } from "../lib/spanTree.js";
 
 /** Folded at first: every span with children but the root and the selected span's ancestors. */
 export function initialFolds(rows: readonly WaterfallRow<Span>[], selected: string | null): Set<string> {
-  const open = new Set<string>();
-  const chosen = rows.find((r) => r.span.spanId === selected);
-  if (chosen) for (const a of chosen.ancestors) open.add(a);
-  if (chosen) open.add(chosen.span.spanId);
+  const at = rows.findIndex((r) => r.span.spanId === selected);
+  const open = new Set(at >= 0 ? [selected!, ...ancestorIds(rows, at)] : []);
   const folded = new Set<string>();
   for (const r of rows) if (r.childCount > 0 && r.depth > 0 && !open.has(r.span.spanId)) folded.add(r.span.spanId);
   return folded;
@@ -29,10 +27,10 @@ export function Waterfall({
   const [folded, setFolded] = useState(() => initialFolds(rows, selected));
   // A span selected from elsewhere (a message of the conversation, a deep link) is shown: its ancestors unfold.
   useEffect(() => {
-    const ancestors = rows.find((r) => r.span.spanId === selected)?.ancestors ?? [];
+    const ancestors = ancestorIds(rows, rows.findIndex((r) => r.span.spanId === selected));
     if (ancestors.some((a) => folded.has(a))) setFolded((f) => new Set([...f].filter((id) => !ancestors.includes(id))));
   }, [selected, rows]);
-  const visible = useMemo(() => rows.filter((r) => !r.ancestors.some((a) => folded.has(a))), [rows, folded]);
+  const visible = useMemo(() => visibleRows(rows, folded), [rows, folded]);
   const toggle = (spanId: string, fold?: boolean) =>
     setFolded((f) => {
       const next = new Set(f);

@@ -1,5 +1,5 @@
 // A trace's flat spans as the waterfall's rows: depth-first, children in the order they started, each with its
-// offset and length relative to the whole trace.
+// offset and length relative to the whole trace. Linear in the spans, however deep the tree.
 
 export interface TimedSpan {
   spanId: string;
@@ -11,12 +11,12 @@ export interface TimedSpan {
 export interface WaterfallRow<S extends TimedSpan> {
   span: S;
   depth: number;
+  /** The parent's row (rows come depth-first, so it is always an earlier one); null at the top. */
+  parent: number | null;
   childCount: number;
   /** Share of the trace's time before the span starts, and the share it lasts (0 when untimed). */
   offset: number;
   width: number;
-  /** Ancestors' span ids, nearest first: a folded ancestor hides the row. */
-  ancestors: string[];
 }
 
 export function waterfall<S extends TimedSpan>(spans: readonly S[]): { rows: WaterfallRow<S>[]; start: number | null; duration: number } {
@@ -33,34 +33,56 @@ export function waterfall<S extends TimedSpan>(spans: readonly S[]): { rows: Wat
   const byStart = (a: S, b: S) => (a.start ?? Infinity) - (b.start ?? Infinity) || order.get(a)! - order.get(b)!;
   for (const list of children.values()) list.sort(byStart);
 
-  const starts = spans.map((s) => s.start).filter((v): v is number => v !== null);
-  const ends = spans.map((s) => s.end ?? s.start).filter((v): v is number => v !== null);
-  const start = starts.length > 0 ? Math.min(...starts) : null;
-  const duration = start !== null && ends.length > 0 ? Math.max(0, Math.max(...ends) - start) : 0;
+  let start: number | null = null;
+  let last: number | null = null;
+  for (const s of spans) {
+    if (s.start !== null && (start === null || s.start < start)) start = s.start;
+    const end = s.end ?? s.start;
+    if (end !== null && (last === null || end > last)) last = end;
+  }
+  const duration = start !== null && last !== null ? Math.max(0, last - start) : 0;
 
   const rows: WaterfallRow<S>[] = [];
   const seen = new Set<string>();
   // Iterative, so a deep trace cannot overflow the stack.
-  const stack: { span: S; depth: number; ancestors: string[] }[] = (children.get(null) ?? [])
+  const stack: { span: S; depth: number; parent: number | null }[] = (children.get(null) ?? [])
     .slice()
     .reverse()
-    .map((span) => ({ span, depth: 0, ancestors: [] }));
+    .map((span) => ({ span, depth: 0, parent: null }));
   while (stack.length > 0) {
-    const { span, depth, ancestors } = stack.pop()!;
+    const { span, depth, parent } = stack.pop()!;
     if (seen.has(span.spanId)) continue;
     seen.add(span.spanId);
     const kids = children.get(span.spanId) ?? [];
     const timed = start !== null && span.start !== null && duration > 0;
+    const at = rows.length;
     rows.push({
       span,
       depth,
+      parent,
       childCount: kids.length,
       offset: timed ? (span.start! - start!) / duration : 0,
       width: timed && span.end !== null ? Math.max(0, span.end - span.start!) / duration : 0,
-      ancestors,
     });
-    const next = [span.spanId, ...ancestors];
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i], depth: depth + 1, ancestors: next });
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i], depth: depth + 1, parent: at });
   }
   return { rows, start, duration };
+}
+
+/** The span ids of a row's ancestors, nearest first. */
+export function ancestorIds(rows: readonly WaterfallRow<TimedSpan>[], at: number): string[] {
+  const ids: string[] = [];
+  for (let p = rows[at]?.parent ?? null; p !== null; p = rows[p].parent) ids.push(rows[p].span.spanId);
+  return ids;
+}
+
+/** The rows not hidden under a folded ancestor, in order. */
+export function visibleRows<S extends TimedSpan>(rows: readonly WaterfallRow<S>[], folded: ReadonlySet<string>): WaterfallRow<S>[] {
+  const hidden = new Uint8Array(rows.length);
+  const visible: WaterfallRow<S>[] = [];
+  rows.forEach((r, i) => {
+    if (r.parent !== null && (hidden[r.parent] || folded.has(rows[r.parent].span.spanId))) hidden[i] = 1;
+    else visible.push(r);
+  });
+  return visible;
 }

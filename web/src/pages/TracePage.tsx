@@ -1,11 +1,11 @@
 // /ui/traces/<objectType>/<objectId>/<rootSpanId>?span=<spanId>: a trace's span tree as a waterfall, and the
 // selected span's content for reading. Selecting a span changes the address (a deep link), not the history.
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import type { Span, Trace } from "../../../src/viewer/schemas.js";
 import { viewerLinks } from "../../../src/viewer/links.js";
 import { api } from "../api/client.js";
 import { useResource } from "../api/useResource.js";
-import { contextSpan, indexTrace, Reading, readingView, type SpanLinker } from "../components/Reading.js";
+import { contextSpan, indexTrace, Reading, readingView, type SpanLinker, type TraceIndex } from "../components/Reading.js";
 import { SpanFields } from "../components/SpanFields.js";
 import { Failure, Loaded } from "../components/Status.js";
 import { Waterfall } from "../components/Waterfall.js";
@@ -16,7 +16,7 @@ import { waterfall } from "../lib/spanTree.js";
 type TraceRoute = Extract<Route, { page: "trace" }>;
 
 export function TracePage({ route, place }: { route: TraceRoute; place: Place }) {
-  const trace = useResource(place.pathname, (signal) => api.trace(route.objectType, route.objectId, route.rootSpanId, signal));
+  const trace = useResource(place.pathname, (signal) => api.trace(route.objectType, route.objectId, route.rootSpanId, {}, signal));
   return (
     <main id="content" class="trace-page">
       <Loaded resource={trace}>{(data) => <TraceView trace={data} route={route} />}</Loaded>
@@ -24,18 +24,36 @@ export function TracePage({ route, place }: { route: TraceRoute; place: Place })
   );
 }
 
+/** The span and its children: what its reading view shows. */
+function readSpans(index: TraceIndex, context: Span): Span[] {
+  return [context, ...(index.children.get(context.spanId) ?? [])];
+}
+
 function TraceView({ trace, route }: { trace: Trace; route: TraceRoute }) {
-  // Spans loaded whole (their fields were cut in the trace's answer) replace the cut ones.
-  const [whole, setWhole] = useState<Map<string, Span>>(new Map());
+  // Spans loaded again with less cut (a subtree, or one span whole) replace the cut ones.
+  const [fuller, setFuller] = useState<Map<string, Span>>(new Map());
   const [loading, setLoading] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<Error | null>(null);
-  const spans = useMemo(() => trace.spans.map((s) => whole.get(s.spanId) ?? s), [trace, whole]);
+  const spans = useMemo(() => trace.spans.map((s) => fuller.get(s.spanId) ?? s), [trace, fuller]);
   const tree = useMemo(() => waterfall(spans), [spans]);
   const index = useMemo(() => indexTrace(spans, tree.rows), [spans, tree]);
-  if (!index.root) return <p class="empty">This trace has no spans.</p>;
+  const selected = index.root && ((route.spanId && index.byId.get(route.spanId)) || index.root);
+  const context = selected && contextSpan(trace.kind, index, selected);
+  const merge = (more: readonly Span[]) => setFuller((f) => new Map([...f, ...more.map((s) => [s.spanId, s] as const)]));
 
-  const selected = (route.spanId && index.byId.get(route.spanId)) || index.root;
-  const context = contextSpan(trace.kind, index, selected);
+  // A conversation cut to fit the whole trace's answer is fetched again on its own, where it fits far better.
+  const cutSubtree = context && context.spanId !== index.root?.spanId && readSpans(index, context).some((s) => s.truncated.length > 0);
+  useEffect(() => {
+    if (!context || !cutSubtree) return;
+    const controller = new AbortController();
+    api.trace(trace.objectType, trace.objectId, trace.rootSpanId, { under: context.spanId }, controller.signal).then(
+      (sub) => merge(sub.spans),
+      (error: Error) => controller.signal.aborted || setLoadError(error),
+    );
+    return () => controller.abort();
+  }, [context?.spanId, cutSubtree]);
+
+  if (!index.root || !selected || !context) return <p class="empty">This trace has no spans.</p>;
   const view = readingView(trace.kind, index, context);
   const linker: SpanLinker = {
     href: (spanId) => viewerLinks.trace(trace.objectType, trace.objectId, trace.rootSpanId, spanId),
@@ -44,9 +62,9 @@ function TraceView({ trace, route }: { trace: Trace; route: TraceRoute }) {
   const loadWhole = (span: Span) => {
     setLoading(span.spanId);
     setLoadError(null);
-    api.span(trace.objectType, trace.objectId, span.spanId).then(
-      ({ span: full }) => {
-        setWhole((w) => new Map(w).set(full.spanId, full));
+    api.span(trace.objectType, trace.objectId, trace.rootSpanId, span.spanId).then(
+      ({ span: whole }) => {
+        merge([whole]);
         setLoading(null);
       },
       (error: Error) => {
@@ -79,13 +97,13 @@ function TraceView({ trace, route }: { trace: Trace; route: TraceRoute }) {
         <section class="trace-tree" aria-label="Span tree">
           <Waterfall rows={tree.rows} selected={selected.spanId} onSelect={linker.select} />
         </section>
-        <section class="trace-content" aria-label="Span content" aria-live="polite">
+        <section class="trace-content" aria-label="Span content">
           <h2>
             {selected.name ?? selected.type ?? "span"} {selected.type && <span class={`type type-${selected.type}`}>{selected.type}</span>}
           </h2>
           {selected.error ? <p class="failure">{typeof selected.error === "string" ? selected.error : JSON.stringify(selected.error)}</p> : null}
-          {view && <Reading view={view} index={index} context={context} selected={selected} linker={linker} />}
           {loadError && <Failure error={loadError} />}
+          {view && <Reading view={view} index={index} context={context} selected={selected} linker={linker} />}
           <details class="all-fields" open={context.spanId !== selected.spanId || !view}>
             <summary>All fields of this span</summary>
             <SpanFields span={selected} onLoadWhole={() => loadWhole(selected)} loading={loading === selected.spanId} />
