@@ -99,3 +99,11 @@ export function pairedComparison(
 function successShare(t: TaskStats): number {
   return t.trials > 0 ? t.successes / t.trials : 0;
 }
+
+export type Verdict = "better" | "worse" | "could be noise";
+
+/** In plain words: B is better or worse than A when the interval of B − A leaves out 0; otherwise it could be noise. */
+export function verdictOf(statistic: Pick<PairedStatistic, "difference" | "significant">): Verdict {
+  if (!statistic.significant) return "could be noise";
+  return statistic.difference > 0 ? "better" : "worse";
+}

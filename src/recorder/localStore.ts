@@ -60,6 +60,11 @@ CREATE TABLE IF NOT EXISTS spans (
 );
 CREATE INDEX IF NOT EXISTS spans_trace ON spans (object_type, object_id, root_span_id);
 CREATE INDEX IF NOT EXISTS spans_roots ON spans (object_type, object_id, created) WHERE parent_span_id IS NULL;
+-- The viewer's task table: each row's trial and score spans, without reading the conversations under them.
+CREATE INDEX IF NOT EXISTS spans_trials ON spans (object_type, object_id, root_span_id)
+  WHERE parent_span_id IS NOT NULL AND (name GLOB 'trial *' OR type = 'score');
+-- The viewer's experiment list: newest first, within a project.
+CREATE INDEX IF NOT EXISTS experiments_created ON experiments (created);
 CREATE TABLE IF NOT EXISTS prompts (
   id TEXT PRIMARY KEY,
   project TEXT NOT NULL,
@@ -221,7 +226,7 @@ export class LocalStore implements ExperimentReader {
   }
 
   /** Reading does not create the database: nothing recorded yet means nothing to show. */
-  private exists(): boolean {
+  exists(): boolean {
     return this.handle !== undefined || existsSync(this.path);
   }
 
