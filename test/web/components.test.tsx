@@ -20,11 +20,11 @@ describe("task table", () => {
 
   it("names every trial cell by task, trial and outcome, and links it to the trial's span", () => {
     render(<TaskTable experimentId="exp-1" page={page} sort={{ sort: "task", order: "asc" }} onSort={() => {}} />);
-    const passed = screen.getByRole("link", { name: "task 11, trial 1: passed" });
+    const passed = screen.getByRole("link", { name: "task 11, trial 0: passed" });
     expect(passed.getAttribute("href")).toBe(viewerLinks.trace("experiment", "exp-1", "root-11", "trial-11-0"));
     expect(passed.textContent).toBe("✓");
-    expect(screen.getByRole("link", { name: "task 11, trial 2: failed" }).textContent).toBe("✗");
-    expect(screen.getByRole("link", { name: "task 11, trial 3: excluded from the metrics" }).className).toContain("cell-excluded");
+    expect(screen.getByRole("link", { name: "task 11, trial 1: failed" }).textContent).toBe("✗");
+    expect(screen.getByRole("link", { name: "task 11, trial 2: excluded from the metrics" }).className).toContain("cell-excluded");
     expect(screen.getAllByRole("link", { name: /^task 12, trial \d: failed$/ })).toHaveLength(2);
     // The task's own link opens the whole trace.
     expect(screen.getByRole("link", { name: "task 12: open its trace" }).getAttribute("href")).toBe(viewerLinks.trace("experiment", "exp-1", "root-12"));

@@ -7,6 +7,7 @@ import type { Span, TraceKind } from "../../../src/viewer/schemas.js";
 import { OUTCOMES, trialSpanOutcome } from "../lib/outcome.js";
 import { messageOf, parseJsonText } from "../lib/messages.js";
 import { Message, ToolResult } from "./Message.js";
+import { Readable } from "./Readable.js";
 import { Value } from "./Value.js";
 
 export interface TraceIndex {
@@ -191,12 +192,12 @@ function Tau2Task({ root, index, linker }: { root: Span; index: TraceIndex; link
       </Section>
       {input.description !== undefined && (
         <Section title="Task">
-          <Value value={input.description} />
+          <Readable value={input.description} />
         </Section>
       )}
       {input.user_scenario !== undefined && (
         <Section title="User scenario">
-          <Value value={input.user_scenario} />
+          <Readable value={input.user_scenario} />
         </Section>
       )}
       <Section title="Expected (evaluation criteria)">
@@ -320,7 +321,7 @@ function EvalCase({ root, index, linker }: { root: Span; index: TraceIndex; link
   return (
     <div class="reading eval-case">
       <Section title="Input">
-        <Value value={root.input} />
+        <Readable value={root.input} />
       </Section>
       <Section title="Output">
         <Value value={root.output} />

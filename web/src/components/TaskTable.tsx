@@ -11,7 +11,7 @@ export interface TableSort {
 }
 
 export function trialDetail(t: TaskRow["trials"][number]): string {
-  return [t.reward === null ? null : `reward ${t.reward}`, t.termination, t.trial === null ? null : `recorded as trial ${t.trial}`]
+  return [t.reward === null ? null : `reward ${t.reward}`, t.termination]
     .filter(Boolean)
     .join(", ");
 }
@@ -80,7 +80,7 @@ export function TaskTable({
                     experimentId={experimentId}
                     taskId={t.taskId}
                     rootSpanId={t.rootSpanId}
-                    index={c.index}
+                    trial={c.trial ?? c.index}
                     outcome={c.outcome}
                     spanId={c.spanId}
                     detail={trialDetail(c)}

@@ -7,8 +7,8 @@ export interface TrialCellProps {
   experimentId: string;
   taskId: string;
   rootSpanId: string;
-  /** Position among the task's trials, from 0. */
-  index: number;
+  /** The trial's number as the run recorded it (tau2 counts from 0), else its position from 0. */
+  trial: number;
   outcome: CellOutcome;
   spanId: string | null;
   /** The run's name, where cells of several runs stand side by side. */
@@ -17,8 +17,8 @@ export interface TrialCellProps {
   detail?: string;
 }
 
-export function TrialCell({ experimentId, run, taskId, rootSpanId, index, outcome, spanId, detail }: TrialCellProps) {
-  const label = trialLabel(taskId, index + 1, outcome) + (run ? ` (${run})` : "");
+export function TrialCell({ experimentId, run, taskId, rootSpanId, trial, outcome, spanId, detail }: TrialCellProps) {
+  const label = trialLabel(taskId, trial, outcome) + (run ? ` (${run})` : "");
   const title = detail ? `${label} (${detail})` : label;
   const className = `cell cell-${outcome}`;
   if (outcome === "missing") return <span class={className} role="img" aria-label={label} title={title} />;

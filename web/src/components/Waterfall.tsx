@@ -60,7 +60,10 @@ export function Waterfall({
 
   return (
     <div class="waterfall" onKeyDown={onKeyDown}>
-      <ul aria-label="Spans" class="waterfall-rows">
+      <p class="wf-hint muted" id="waterfall-keys">
+        ↑ ↓ move · ← → fold and unfold · Enter shows the span
+      </p>
+      <ul aria-label="Spans" aria-describedby="waterfall-keys" class="waterfall-rows">
         {visible.map((r) => {
           const s = r.span;
           const isFolded = folded.has(s.spanId);

@@ -14,7 +14,7 @@ export const OUTCOMES: Record<CellOutcome, { label: string; symbol: string }> = 
   missing: { label: "not run", symbol: "" },
 };
 
-/** The accessible name of a trial cell: task, trial (counted from 1) and outcome. */
+/** The accessible name of a trial cell: task, trial and outcome. */
 export function trialLabel(taskId: string, trial: number, outcome: CellOutcome): string {
   return `task ${taskId}, trial ${trial}: ${OUTCOMES[outcome].label}`;
 }

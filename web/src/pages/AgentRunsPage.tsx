@@ -110,6 +110,7 @@ export function AgentRunsPage({ place }: { place: Place }) {
       <div class="toolbar" role="search">
         <TextFilter
           label="Filter runs by question or answer"
+          placeholder="Filter runs"
           value={q}
           onChange={(v) => navigate(withQuery(place.pathname, place.search, { q: v || null, pages: null }), { replace: true })}
         />

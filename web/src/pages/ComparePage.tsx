@@ -95,7 +95,8 @@ function Verdict({ baseline, comparison: c, confidence }: { baseline: Experiment
   return (
     <section class={`verdict verdict-${c.verdict.replace(/ /g, "-")}`} aria-labelledby={`verdict-${c.candidate.id}`}>
       <h2 id={`verdict-${c.candidate.id}`}>
-        <a href={viewerLinks.experiment(c.candidate.id)}>{c.candidate.name}</a>: <strong class="verdict-word">{c.verdict}</strong>
+        <a href={viewerLinks.experiment(c.candidate.id)}>{c.candidate.name}</a> <span class="muted">against</span> {baseline.name}:{" "}
+        <strong class="verdict-word">{c.verdict}</strong>
       </h2>
       <p>{verdictSentence(c, baseline, confidence)}</p>
       <p class="muted">
@@ -190,7 +191,7 @@ function RunCells({ run, taskId, task, width }: { run: ExperimentSummary; taskId
             run={run.name}
             taskId={taskId}
             rootSpanId={task?.rootSpanId ?? ""}
-            index={i}
+            trial={i}
             outcome={cell?.outcome ?? "missing"}
             spanId={cell?.spanId ?? null}
             detail={cell?.reward === null || cell?.reward === undefined ? undefined : `reward ${cell.reward}`}

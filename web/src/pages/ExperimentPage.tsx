@@ -1,6 +1,7 @@
 // /ui/experiments/<id>: the headline numbers, the pass^k curve with its band, and the table of tasks with their
 // trials (sortable; filters "failing", "flaky" and text, all kept in the address).
 import { useMemo } from "preact/hooks";
+import { viewerLinks } from "../../../src/viewer/links.js";
 import type { TaskFilter, TaskSort } from "../../../src/viewer/schemas.js";
 import { api } from "../api/client.js";
 import { useResource } from "../api/useResource.js";
@@ -47,7 +48,7 @@ export function ExperimentPage({ id, place }: { id: string; place: Place }) {
         {({ experiment }) => (
           <>
             <p class="crumbs">
-              <a href="/ui/">Experiments</a> › {experiment.project}
+              <a href={viewerLinks.experiments()}>Experiments</a> › {experiment.project}
             </p>
             <h1>{experiment.name}</h1>
             {experiment.description && <p class="muted">{experiment.description}</p>}
@@ -80,7 +81,7 @@ export function ExperimentPage({ id, place }: { id: string; place: Place }) {
               );
             })}
           </div>
-          <TextFilter label="Filter tasks by id or description" value={q} onChange={(v) => set({ q: v || null, pages: null })} />
+          <TextFilter label="Filter tasks by id or description" placeholder="Filter tasks" value={q} onChange={(v) => set({ q: v || null, pages: null })} />
         </div>
         <OutcomeKey outcomes={["passed", "failed", "partial", "errored", "excluded"]} />
         <Loaded resource={tasks}>

@@ -54,7 +54,7 @@ export function ExperimentsPage({ place }: { place: Place }) {
     <main id="content">
       <h1>Experiments</h1>
       <div class="toolbar" role="search">
-        <TextFilter label="Filter experiments by name, model, domain or dataset" value={q} onChange={(v) => set({ q: v || null, pages: null })} />
+        <TextFilter label="Filter experiments by name, model, domain or dataset" placeholder="Filter experiments" value={q} onChange={(v) => set({ q: v || null, pages: null })} />
         {list.data && (
           <label>
             <span class="visually-hidden">Project and dataset</span>
