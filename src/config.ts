@@ -81,6 +81,8 @@ export const configSchema = z.object({
   ADMIN_TOKEN: optionalString,
   // Host names the operator routes answer to besides loopback ones (DNS rebinding guard); `*` for any.
   PUBLIC_HOSTNAMES: optionalString.pipe(hostnameList),
+  // How long a viewer sign-in lasts (the session cookie and its server-side record).
+  VIEWER_SESSION_TTL_MS: int(60_000).default(12 * 60 * 60_000),
 
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(url.optional()),

@@ -14,6 +14,7 @@ import { LocalStore, type ExperimentReader } from "./recorder/localStore.js";
 import type { Recorder } from "./recorder/types.js";
 import { serviceRedactor } from "./redaction.js";
 import type { SandboxFactory } from "./sandbox/types.js";
+import { ViewerReader } from "./viewer/readModel/viewerReader.js";
 
 export interface ServiceParts {
   logger?: Logger;
@@ -57,6 +58,11 @@ export class Services {
   /** What the viewer and GET /experiments read: what a local recorder writes, else the local store under DATA_DIR. */
   experimentReader(): ExperimentReader {
     return this.recorder().reader ?? this.localStore();
+  }
+
+  /** The viewer's read model, over the same store as experimentReader(). */
+  viewerReader(): ViewerReader {
+    return this.once("viewerReader", () => new ViewerReader(this.recorder().reader ?? this.localStore()));
   }
 
   /** The local store under DATA_DIR, one connection for the whole process. */

@@ -1,5 +1,5 @@
 // The Recorder is where results go: Braintrust (through the SDK) or the local SQLite store.
-import type { ExperimentReader } from "./localStore.js";
+import type { LocalStore } from "./localStore.js";
 // Its span type is the structural subset of the braintrust SDK's Span, so an SDK span (for example the
 // task span of a Playground eval) can be handed to code written against this interface.
 
@@ -94,7 +94,7 @@ export interface PromptDefinition {
 export interface Recorder {
   readonly kind: "braintrust" | "local";
   /** What this recorder wrote, to be read back (the local store); none for Braintrust, whose own UI reads it. */
-  readonly reader?: ExperimentReader;
+  readonly reader?: LocalStore;
   dataset(project: string, name: string): DatasetHandle;
   experiment(project: string, name: string, options?: ExperimentOptions): Promise<ExperimentHandle>;
   /** A root span in the project's logs (agent runs outside an eval). */

@@ -1,6 +1,7 @@
 // buildApp: the whole service as a Fastify instance built from its dependencies. main.ts only listens;
 // tests build it with fakes (a fake Braintrust API URL, a temporary DATA_DIR) and use inject() or a port.
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
@@ -18,14 +19,22 @@ import { experimentRoutes } from "./experiments/routes.js";
 import { ingestRoutes } from "./admin/ingestRoutes.js";
 import { ingestLimits } from "../ingest/read/ingestLimits.js";
 import { spoolDirOf } from "../ingest/read/spoolFiles.js";
-import { makeOperatorAuth } from "./auth/operatorAuth.js";
+import { makeOperatorAuth, makeOperatorCheck } from "./auth/operatorAuth.js";
+import { ViewerSessions } from "./auth/viewerSessions.js";
+import { viewerApiRoutes } from "./viewer/apiRoutes.js";
+import { pageRoutes } from "./viewer/pageRoutes.js";
 import { agentRoutes } from "./agent/routes.js";
 import { pushRoutes } from "./admin/pushRoutes.js";
 
 export interface AppDeps extends ServiceParts {
   /** A server that is already listening (main.ts opens the port before building the app). */
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
+  /** The viewer's built pages; by default dist/web of this package. */
+  webDir?: string;
 }
+
+/** dist/web beside src/ or dist/ (this file is src/server/app.ts, or dist/server/app.js once built). */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL("../../dist/web", import.meta.url));
 
 export interface AppState {
   draining: boolean;
@@ -90,14 +99,26 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     production: config.NODE_ENV === "production",
   });
 
-  const operatorAuth = makeOperatorAuth({
+  const operatorOptions = {
     adminToken: config.ADMIN_TOKEN,
     orgName: config.BRAINTRUST_ORG_NAME,
     publicHostnames: config.PUBLIC_HOSTNAMES,
     sessions,
-  });
+  };
+  const operatorAuth = makeOperatorAuth(operatorOptions);
+  // The viewer's pages, its data API and /experiments also take a signed-in browser's session cookie.
+  const viewerSessions = new ViewerSessions(config.VIEWER_SESSION_TTL_MS);
+  const viewerAuth = makeOperatorAuth({ ...operatorOptions, viewerSessions });
   const recorder = services.recorder();
-  await app.register(experimentRoutes, { store: services.experimentReader(), authorize: operatorAuth });
+  await app.register(experimentRoutes, { store: services.experimentReader(), authorize: viewerAuth });
+  await app.register(viewerApiRoutes, { reader: services.viewerReader(), authorize: viewerAuth });
+  await app.register(pageRoutes, {
+    webDir: deps.webDir ?? DEFAULT_WEB_DIR,
+    check: makeOperatorCheck({ ...operatorOptions, viewerSessions }),
+    sessions: viewerSessions,
+    orgName: config.BRAINTRUST_ORG_NAME,
+    signInsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
+  });
   await app.register(ingestRoutes, {
     prefix: "/admin",
     recorder,

@@ -52,11 +52,15 @@ function isOwnOrigin(origin: string, host: string | undefined): boolean {
   }
 }
 
-export function makeBrowserGuard(options: BrowserGuardOptions): (request: FastifyRequest) => void {
+/**
+ * `navigation`: a page request (GET, Sec-Fetch-Mode navigate) may come from another site's link; what it gets is a
+ * page without data, which fetches its data same-origin. The Host and proxy checks still apply.
+ */
+export function makeBrowserGuard(options: BrowserGuardOptions): (request: FastifyRequest, check?: { navigation?: boolean }) => void {
   const anyHost = options.publicHostnames?.includes("*") ?? !options.loopbackOnly;
   const names = new Set(options.publicHostnames ?? []);
 
-  return function browserGuard(request: FastifyRequest): void {
+  return function browserGuard(request: FastifyRequest, check: { navigation?: boolean } = {}): void {
     const headers = request.headers;
     if (options.loopbackOnly) {
       const forwarded = FORWARDING_HEADERS.find((h) => headers[h] !== undefined);
@@ -69,9 +73,12 @@ export function makeBrowserGuard(options: BrowserGuardOptions): (request: Fastif
     }
     const origin = headers.origin;
     const fetchSite = headers["sec-fetch-site"];
+    const topLevelNavigation =
+      check.navigation === true && request.method === "GET" && headers["sec-fetch-mode"] === "navigate" && origin === undefined;
     if (
-      (origin !== undefined && !isOwnOrigin(origin, headers.host)) ||
-      (typeof fetchSite === "string" && !SAME_SITE_FETCHES.has(fetchSite.toLowerCase()))
+      !topLevelNavigation &&
+      ((origin !== undefined && !isOwnOrigin(origin, headers.host)) ||
+        (typeof fetchSite === "string" && !SAME_SITE_FETCHES.has(fetchSite.toLowerCase())))
     ) {
       throw new AppError(
         "FORBIDDEN",
