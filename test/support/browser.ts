@@ -49,6 +49,8 @@ export async function launchBrowser(): Promise<Browser> {
     context,
     async open(origin: string) {
       const page = await context.newPage();
+      // Well inside the tests' own timeout, so a missing element fails with its locator rather than a timeout.
+      page.setDefaultTimeout(10_000);
       const watched: WatchedPage = { page, foreign: [], errors: [] };
       page.on("request", (request) => {
         const url = request.url();
