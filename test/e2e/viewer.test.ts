@@ -6,11 +6,16 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { Comparison, ExperimentList, TaskPage } from "../../src/viewer/schemas.js";
+import { SQL_TASKS } from "../../src/data/tasks.js";
 import { tau2Results, trials } from "../ingest/fixtures.js";
 import { launchBrowser, screenshot, type Browser, type WatchedPage } from "../support/browser.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../support/fakeOpenAI.js";
+import { oracleModel, startAgentHarness, type AgentHarness } from "../support/sqlAgentHarness.js";
 import { buildPages, hasRealRuns, readFile, REAL_RUNS, startViewer, type RunningViewer } from "./viewerApp.js";
 
 const TOKEN = "viewer-e2e-token-3f9a";
+const OPENAI_KEY = "sk-test-openai-viewer-e2e";
+const AGENT_TASK = SQL_TASKS[4]!;
 
 /** Two runs of the same tasks: the real grok-3-mini and grok-3 airline files, or generated ones. */
 function runFiles(): { name: string; body: string }[] {
@@ -25,15 +30,27 @@ function runFiles(): { name: string; body: string }[] {
 }
 
 let webDir: string;
+let harness: AgentHarness;
+let model: FakeOpenAI;
 let viewer: RunningViewer;
 let browser: Browser;
 let tab: WatchedPage;
 let list: ExperimentList;
+let agentAnswer: { columns: string[]; rows: unknown[][]; sql: string };
 
 beforeAll(async () => {
   webDir = await buildPages();
-  viewer = await startViewer({ webDir, token: TOKEN });
+  // The SQL agent answers one built-in task against the scripted model, so that the store holds an agent run.
+  harness = await startAgentHarness();
+  model = await startFakeOpenAI({ apiKey: OPENAI_KEY, handler: oracleModel() });
+  viewer = await startViewer({
+    webDir,
+    token: TOKEN,
+    config: { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: OPENAI_KEY, SEMA4_DB_PATH: harness.dbPath },
+    deps: { sandboxFactory: harness.sandboxFactory },
+  });
   await viewer.ingest(runFiles().map((f, i) => ({ ...f, experiment: ["grok-3-mini", "grok-3"][i] })));
+  agentAnswer = await viewer.post("/agent", { task_id: AGENT_TASK.id });
   list = await viewer.api<ExperimentList>("/api/experiments");
   browser = await launchBrowser();
   tab = await browser.open(viewer.origin);
@@ -42,6 +59,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await viewer?.close();
+  await model?.close();
+  await harness?.close();
   if (webDir) rmSync(webDir, { recursive: true, force: true });
 });
 
@@ -192,6 +211,25 @@ describe("the viewer in Chromium", () => {
     const changed = (await viewer.api<Comparison>(`/api/compare?baseline=${baseline.id}&candidate=${candidate.id}&differencesOnly=true`)).comparisons[0].rows;
     await tab.page.waitForFunction((n) => document.querySelectorAll("table.heatmap-table tbody tr").length === n || (n === 0 && !!document.querySelector(".heatmap .empty")), changed.length);
     expect(changed.every((r) => r.status !== "same")).toBe(true);
+  });
+
+  it("lists the agent's runs and reads one as model calls, tool calls, the submitted SQL, the result table and the score", async () => {
+    keepScreenshotOnFailure("agent-run");
+    await tab.page.getByRole("link", { name: "Agent runs" }).click();
+    await tab.page.waitForURL(/\/ui\/logs$/);
+    const row = tab.page.locator("table.runs tbody tr").first();
+    expect(await row.textContent()).toContain("passed");
+    await row.getByRole("link").click();
+    await tab.page.waitForURL(/\/ui\/traces\/project_logs\//);
+    await tab.page.getByRole("heading", { name: "Submitted SQL" }).waitFor();
+    expect(await tab.page.locator(".agent-run").textContent()).toContain(AGENT_TASK.question);
+    expect((await tab.page.locator("pre.sql").textContent())?.trim()).toBe(AGENT_TASK.gold_sql.trim());
+    expect(await tab.page.locator("table.result-table thead th").allTextContents()).toEqual(agentAnswer.columns);
+    expect(await tab.page.locator("table.result-table tbody tr").count()).toBe(agentAnswer.rows.length);
+    expect(await tab.page.locator("table.result-table tbody tr").first().locator("td").allTextContents()).toEqual(agentAnswer.rows[0].map(String));
+    expect(await tab.page.locator("ul.scores").textContent()).toBe("sql_correctness: 1");
+    expect(await tab.page.getByRole("article", { name: "Model call" }).count()).toBe(2);
+    expect(await tab.page.getByRole("article", { name: /^Tool / }).count()).toBeGreaterThan(0);
   });
 
   it("made no request outside the service's origin and logged no console error", () => {

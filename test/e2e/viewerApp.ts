@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { build } from "vite";
 import { testConfig, type Config } from "../../src/config.js";
-import { buildApp } from "../../src/server/app.js";
+import { buildApp, type AppDeps } from "../../src/server/app.js";
 
 const repo = resolve(import.meta.dirname, "../..");
 
@@ -32,16 +32,23 @@ export interface RunningViewer {
   dataDir: string;
   /** GET an API path as the operator (Bearer token). */
   api<T>(path: string): Promise<T>;
+  /** POST a JSON body as the operator. */
+  post(path: string, body: unknown): Promise<any>;
   /** POST /admin/ingest with these files (one experiment each, in order). */
   ingest(files: { name: string; body: string; experiment?: string }[], project?: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
-export async function startViewer(options: { webDir: string; token?: string; config?: Partial<Record<keyof Config, string>> }): Promise<RunningViewer> {
+export async function startViewer(options: {
+  webDir: string;
+  token?: string;
+  config?: Partial<Record<keyof Config, string>>;
+  deps?: AppDeps;
+}): Promise<RunningViewer> {
   const dataDir = mkdtempSync(join(tmpdir(), "viewer-data-"));
   const app = await buildApp(
     testConfig({ DATA_DIR: dataDir, ...(options.token ? { ADMIN_TOKEN: options.token } : {}), ...options.config }),
-    { webDir: options.webDir },
+    { ...options.deps, webDir: options.webDir },
   );
   await app.listen({ port: 0, host: "127.0.0.1" });
   const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -54,6 +61,12 @@ export async function startViewer(options: { webDir: string; token?: string; con
       const res = await fetch(`${origin}${path}`, { headers: auth });
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
+    },
+    async post(path: string, body: unknown) {
+      const res = await fetch(`${origin}${path}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+      const answer = await res.json();
+      if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(answer)}`);
+      return answer;
     },
     async ingest(files, project) {
       const form = new FormData();
