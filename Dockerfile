@@ -14,6 +14,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The viewer's pages (web/, built by Vite into dist/web, which the runtime serves at /ui/ with the rest of dist).
+COPY web ./web
 RUN npm run build \
     && npm prune --omit=dev --no-audit --no-fund
 

@@ -6,15 +6,13 @@ import { z } from "zod";
 // ---- building blocks ------------------------------------------------------------------------------------------
 
 /** A 95% percentile-bootstrap interval over tasks, [low, high]. */
-export const intervalSchema = z.tuple([z.number(), z.number()]);
-export type Interval = z.infer<typeof intervalSchema>;
+const intervalSchema = z.tuple([z.number(), z.number()]);
 
 /** A point estimate and its interval (null when there are too few tasks to resample). */
-export const estimateSchema = z.object({ value: z.number(), ci: intervalSchema.nullable() });
-export type Estimate = z.infer<typeof estimateSchema>;
+const estimateSchema = z.object({ value: z.number(), ci: intervalSchema.nullable() });
 
 /** pass^k at one k: the chance that k trials of a task drawn at random all pass, averaged over tasks. */
-export const passHatKPointSchema = z.object({ k: z.number().int().min(1), value: z.number(), ci: intervalSchema.nullable() });
+const passHatKPointSchema = z.object({ k: z.number().int().min(1), value: z.number(), ci: intervalSchema.nullable() });
 export type PassHatKPoint = z.infer<typeof passHatKPointSchema>;
 
 /**
@@ -22,14 +20,14 @@ export type PassHatKPoint = z.infer<typeof passHatKPointSchema>;
  * produced no reward or no answer: it threw, timed out, or the run recorded no reward), "excluded" (left out of
  * the metrics: tau2's infrastructure errors, a case whose gold answer could not be computed).
  */
-export const trialOutcomeSchema = z.enum(["passed", "failed", "partial", "errored", "excluded"]);
+const trialOutcomeSchema = z.enum(["passed", "failed", "partial", "errored", "excluded"]);
 export type TrialOutcome = z.infer<typeof trialOutcomeSchema>;
 
 /** Where an experiment came from: tau2 ingest, `npm run eval`, or anything else that wrote to the store. */
-export const experimentSourceSchema = z.enum(["ingest", "eval", "other"]);
+const experimentSourceSchema = z.enum(["ingest", "eval", "other"]);
 export type ExperimentSource = z.infer<typeof experimentSourceSchema>;
 
-export const objectTypeSchema = z.enum(["experiment", "project_logs"]);
+const objectTypeSchema = z.enum(["experiment", "project_logs"]);
 export type ObjectType = z.infer<typeof objectTypeSchema>;
 
 const datasetRefSchema = z.object({ id: z.string(), name: z.string() });
@@ -94,7 +92,7 @@ export const experimentSummarySchema = z.object({
 export type ExperimentSummary = z.infer<typeof experimentSummarySchema>;
 
 /** What the store holds, per project and dataset: the groups and filter choices of the list page. */
-export const experimentGroupSchema = z.object({
+const experimentGroupSchema = z.object({
   project: z.string(),
   dataset: datasetRefSchema.nullable(),
   experiments: z.number().int(),
@@ -132,9 +130,9 @@ export type ExperimentDetail = z.infer<typeof experimentDetailSchema>;
 
 // ---- GET /api/experiments/:id/tasks ---------------------------------------------------------------------------
 
-export const taskFilterSchema = z.enum(["all", "failing", "flaky", "passing"]);
+const taskFilterSchema = z.enum(["all", "failing", "flaky", "passing"]);
 export type TaskFilter = z.infer<typeof taskFilterSchema>;
-export const taskSortSchema = z.enum(["task", "success", "cost", "duration"]);
+const taskSortSchema = z.enum(["task", "success", "cost", "duration"]);
 export type TaskSort = z.infer<typeof taskSortSchema>;
 
 export const tasksQuerySchema = z.object({
@@ -148,7 +146,7 @@ export const tasksQuerySchema = z.object({
 });
 export type TasksQuery = z.infer<typeof tasksQuerySchema>;
 
-export const trialCellSchema = z.object({
+const trialCellSchema = z.object({
   /** Position among the task's trials, from 0. */
   index: z.number().int(),
   /** The trial number the run recorded (tau2's `trial`), when it did. */
@@ -162,9 +160,8 @@ export const trialCellSchema = z.object({
   /** Why the trial ended (tau2: user_stop, max_steps, …; eval: the scorer's reason, e.g. equal, no_sql). */
   termination: z.string().nullable(),
 });
-export type TrialCell = z.infer<typeof trialCellSchema>;
 
-export const taskRowSchema = z.object({
+const taskRowSchema = z.object({
   taskId: z.string(),
   /** The experiment row (root span) of the task; for eval runs with one row per trial, the first. */
   rowId: z.string(),
@@ -220,10 +217,10 @@ export type TraceQuery = z.infer<typeof traceQuerySchema>;
 export const spanParamsSchema = traceParamsSchema.extend({ spanId: z.string().min(1).max(200) });
 
 /** The fields of a span whose value may be cut (see `truncated`). */
-export const spanFieldSchema = z.enum(["input", "output", "expected", "error", "metadata"]);
+const spanFieldSchema = z.enum(["input", "output", "expected", "error", "metadata"]);
 export type SpanField = z.infer<typeof spanFieldSchema>;
 
-export const spanSchema = z.object({
+const spanSchema = z.object({
   /** The row id. */
   id: z.string(),
   spanId: z.string(),
@@ -252,7 +249,7 @@ export const spanSchema = z.object({
 export type Span = z.infer<typeof spanSchema>;
 
 /** How the trace's content reads best: a tau2 conversation, an agent run, or an eval case. */
-export const traceKindSchema = z.enum(["tau2", "agent", "eval"]);
+const traceKindSchema = z.enum(["tau2", "agent", "eval"]);
 export type TraceKind = z.infer<typeof traceKindSchema>;
 
 export const traceSchema = z.object({
@@ -289,7 +286,7 @@ export type LogsQuery = z.infer<typeof logsQuerySchema>;
  * ended with an accepted query; "no_answer": it ended without one (retries, steps or time used up); "errored": it
  * stopped on an error (model endpoint, cancellation).
  */
-export const runOutcomeSchema = z.enum(["passed", "failed", "answered", "no_answer", "errored"]);
+const runOutcomeSchema = z.enum(["passed", "failed", "answered", "no_answer", "errored"]);
 export type RunOutcome = z.infer<typeof runOutcomeSchema>;
 
 export const agentRunSchema = z.object({
@@ -331,7 +328,7 @@ export type LogPage = z.infer<typeof logPageSchema>;
 
 // ---- GET /api/compare -----------------------------------------------------------------------------------------
 
-export const MAX_CANDIDATES = 4;
+const MAX_CANDIDATES = 4;
 
 const idList = z
   .union([z.string().min(1).max(500), z.array(z.string().min(1).max(500))])
@@ -352,21 +349,20 @@ export const compareQuerySchema = z.object({
 export type CompareQuery = z.infer<typeof compareQuerySchema>;
 
 /** A heatmap cell: one trial of one task in one run. */
-export const outcomeCellSchema = z.object({
+const outcomeCellSchema = z.object({
   outcome: trialOutcomeSchema,
   reward: z.number().nullable(),
   spanId: z.string().nullable(),
 });
-export type OutcomeCell = z.infer<typeof outcomeCellSchema>;
 
-export const runTaskSchema = z.object({
+const runTaskSchema = z.object({
   rootSpanId: z.string(),
   successRate: z.number().nullable(),
   trials: z.array(outcomeCellSchema),
 });
 export type RunTask = z.infer<typeof runTaskSchema>;
 
-export const comparisonStatisticSchema = z.object({
+const comparisonStatisticSchema = z.object({
   /** "avg_reward", or "pass^k". */
   name: z.string(),
   k: z.number().int().nullable(),
@@ -378,16 +374,14 @@ export const comparisonStatisticSchema = z.object({
   /** The interval leaves out 0. */
   significant: z.boolean(),
 });
-export type ComparisonStatistic = z.infer<typeof comparisonStatisticSchema>;
 
 /** "better"/"worse": avg_reward's paired interval lies above/below 0; otherwise "could be noise". */
-export const verdictSchema = z.enum(["better", "worse", "could be noise"]);
-export type Verdict = z.infer<typeof verdictSchema>;
+const verdictSchema = z.enum(["better", "worse", "could be noise"]);
 
-export const taskChangeStatusSchema = z.enum(["improved", "regressed", "changed", "same", "only_baseline", "only_candidate"]);
+const taskChangeStatusSchema = z.enum(["improved", "regressed", "changed", "same", "only_baseline", "only_candidate"]);
 export type TaskChangeStatus = z.infer<typeof taskChangeStatusSchema>;
 
-export const compareRowSchema = z.object({
+const compareRowSchema = z.object({
   taskId: z.string(),
   description: z.string().nullable(),
   baselineRate: z.number().nullable(),
@@ -402,7 +396,7 @@ export const compareRowSchema = z.object({
 });
 export type CompareRow = z.infer<typeof compareRowSchema>;
 
-export const candidateComparisonSchema = z.object({
+const candidateComparisonSchema = z.object({
   candidate: experimentSummarySchema,
   sharedTasks: z.number().int(),
   /** Task ids of one run only (at most `limit` each; the counts are complete). */
@@ -434,11 +428,3 @@ export const comparisonSchema = z.object({
   confidence: z.number(),
 });
 export type Comparison = z.infer<typeof comparisonSchema>;
-
-// ---- errors ---------------------------------------------------------------------------------------------------
-
-/** Every error of the service: {"error": {code, message, status, details?}}. */
-export const errorBodySchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), status: z.number().int(), details: z.unknown().optional() }),
-});
-export type ErrorBody = z.infer<typeof errorBodySchema>;

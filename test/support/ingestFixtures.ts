@@ -22,7 +22,7 @@ export function trials(table: Record<string, (number | null)[]>, termination: Re
   );
 }
 
-function taskObject(id: string, domain = "telecom", version: "0.1" | "1.0" = "0.1"): Record<string, unknown> {
+export function taskObject(id: string, domain = "telecom", version: "0.1" | "1.0" = "0.1"): Record<string, unknown> {
   return {
     id,
     description: { purpose: `Fix ${id}`, relevant_policies: null, notes: null },

@@ -11,7 +11,7 @@ import { LocalRecorder } from "../../src/recorder/local.js";
 import { LocalStore } from "../../src/recorder/localStore.js";
 import { conversation, tau2Results, trials, writeJson } from "./ingestFixtures.js";
 
-export interface RunSpec {
+interface RunSpec {
   model: string;
   tasks: number;
   trials: number;
@@ -22,10 +22,10 @@ export interface RunSpec {
   domain?: string;
 }
 
-export const taskId = (i: number) => `task-${String(i).padStart(3, "0")}`;
+const taskId = (i: number) => `task-${String(i).padStart(3, "0")}`;
 
 /** One tau2 results file of that shape, ingested into the local store of `dataDir`. */
-export async function ingestRun(dataDir: string, spec: RunSpec, project = "bench"): Promise<IngestReport["experiments"][number]> {
+async function ingestRun(dataDir: string, spec: RunSpec, project = "bench"): Promise<IngestReport["experiments"][number]> {
   const dir = join(dataDir, "fixture-files");
   mkdirSync(dir, { recursive: true });
   const ids = Array.from({ length: spec.tasks }, (_, i) => taskId(i));
@@ -55,7 +55,7 @@ export async function ingestRun(dataDir: string, spec: RunSpec, project = "bench
  * Copies of an ingested experiment (its row and all its spans) under new ids and names, created one second apart
  * going back from the source: what a store that has seen many ingests holds, without ingesting each.
  */
-export function cloneExperiment(dataDir: string, sourceId: string, copies: number, prefix: string): string[] {
+function cloneExperiment(dataDir: string, sourceId: string, copies: number, prefix: string): string[] {
   const store = new LocalStore(dataDir);
   try {
     const db = store.db;

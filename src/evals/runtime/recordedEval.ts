@@ -23,7 +23,7 @@ const recorderArgs = (a: SdkSpanArgs = {}): StartSpanArgs => ({
 });
 
 /** A Recorder span with the SDK span's `traced`, which is what the runner calls: start a child, run, record a throw, end. */
-export function asRunnerSpan(span: RecorderSpan): Span {
+function asRunnerSpan(span: RecorderSpan): Span {
   const runnerSpan = {
     get id() {
       return span.id;
@@ -53,7 +53,7 @@ export function asRunnerSpan(span: RecorderSpan): Span {
 }
 
 /** Each case a root span of the experiment. */
-export function experimentRootSpans(experiment: ExperimentHandle): OpenRootSpan {
+function experimentRootSpans(experiment: ExperimentHandle): OpenRootSpan {
   return async (args, callback) => {
     const root = experiment.startSpan({ name: args.name, type: "eval", event: args.event });
     try {

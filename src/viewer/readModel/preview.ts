@@ -8,7 +8,7 @@ interface Bounds {
   maxDepth: number;
 }
 
-export const ELLIPSIS = "…";
+const ELLIPSIS = "…";
 
 function bounded(value: unknown, b: Bounds, depth: number, cut: { any: boolean }): unknown {
   if (typeof value === "string") {

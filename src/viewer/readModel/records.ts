@@ -17,9 +17,9 @@ export interface ExperimentRecord {
 }
 
 /** What `npm run eval` writes in an experiment's metadata (`source: "eval"`). */
-export const EVAL_SOURCE = "eval";
+const EVAL_SOURCE = "eval";
 /** What the tau2 ingest writes (src/ingest/ingestJob.ts). */
-export const INGEST_SOURCE = "tau2-ingest";
+const INGEST_SOURCE = "tau2-ingest";
 
 interface Row {
   id: string;
@@ -32,10 +32,10 @@ interface Row {
   dataset_name: string | null;
 }
 
-export const EXPERIMENT_COLUMNS = `e.id, e.project, e.name, e.description, e.metadata, e.created, e.dataset_id, d.name AS dataset_name`;
+const EXPERIMENT_COLUMNS = `e.id, e.project, e.name, e.description, e.metadata, e.created, e.dataset_id, d.name AS dataset_name`;
 export const EXPERIMENT_FROM = `experiments e LEFT JOIN datasets d ON d.id = e.dataset_id`;
 
-export function toRecord(r: Row): ExperimentRecord {
+function toRecord(r: Row): ExperimentRecord {
   const parsed: unknown = r.metadata ? JSON.parse(r.metadata) : null;
   const metadata = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   const source = metadata.source === INGEST_SOURCE && metadata.tau2_metrics ? "ingest" : metadata.source === EVAL_SOURCE ? "eval" : "other";

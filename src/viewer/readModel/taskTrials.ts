@@ -13,7 +13,7 @@ import { commonest, trialOutcome } from "../outcome.js";
 import type { TrialOutcome } from "../schemas.js";
 import { numberOr, stringOr, type ExperimentRecord } from "./records.js";
 
-export interface TrialRecord {
+interface TrialRecord {
   index: number;
   trial: number | null;
   outcome: TrialOutcome;

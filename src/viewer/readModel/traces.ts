@@ -11,7 +11,7 @@ const SPAN_OVERHEAD_BYTES = 400;
 const MIN_FIELD_BYTES = 48;
 const MAX_FIELD_BYTES = 16 * 1024;
 /** One span read in full: each field up to this, and a stored text longer than the parse limit is not parsed. */
-export const SPAN_FIELD_BYTES = 256 * 1024;
+const SPAN_FIELD_BYTES = 256 * 1024;
 const SPAN_PARSE_LIMIT = 4 * 1024 * 1024;
 
 const FIELDS: SpanField[] = ["input", "output", "expected", "error", "metadata"];

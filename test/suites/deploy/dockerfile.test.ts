@@ -44,6 +44,15 @@ describe("Dockerfile", () => {
     expect(execForm(ofKeyword(runtime, "ENTRYPOINT").at(-1))).toEqual(["/usr/bin/tini", "--"]);
   });
 
+  it("builds the viewer's pages in the build stage and ships them with the compiled service", () => {
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8"));
+    expect(contextSources(stages)).toContain("web");
+    expect(pkg.scripts.build).toMatch(/&& npm run build:web$/);
+    expect(pkg.scripts["build:web"]).toMatch(/\bvite build --config web\/vite\.config\.ts$/);
+    // dist/web is inside dist, which the runtime stage takes whole from the build stage.
+    expect(ofKeyword(runtime, "COPY").map((c) => c.toString())).toContain("COPY --from=build /app/dist ./dist");
+  });
+
   it("sets an environment the service accepts in production, with a drain that fits `docker stop`", () => {
     const config = loadConfig(stageEnv(runtime));
     expect(config.NODE_ENV).toBe("production");
