@@ -77,6 +77,6 @@ describe("the viewer's pages", () => {
   });
 
   it("looks for the build in dist/web of the package by default", () => {
-    expect(DEFAULT_WEB_DIR).toBe(join(import.meta.dirname, "..", "..", "dist", "web"));
+    expect(DEFAULT_WEB_DIR).toBe(join(import.meta.dirname, "..", "..", "..", "dist", "web"));
   });
 });
