@@ -232,10 +232,10 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
 
   /** A case the budget left no time for: its row, with the error, and its report. */
   const notRun = async (datum: EvalCase) => {
-    const { origin, expected, event } = await rootEvent(datum);
+    const { origin, event } = await rootEvent(datum);
     await spec.openRootSpan({ name: "eval", spanAttributes: { type: "eval" }, event }, async (rootSpan) => {
       const error = new TimeBudgetError(budget!.notRunMessage);
-      rootSpan.log({ expected, metadata: { ...(datum.metadata ?? {}) } });
+      if (datum.metadata) rootSpan.log({ metadata: datum.metadata });
       logError(rootSpan, error);
       totals.cases++;
       totals.failed++;
