@@ -107,7 +107,7 @@ describe("an eval that outlasts EVAL_TIME_BUDGET_MS", () => {
   it("sends summary and done at the budget's end even when Braintrust is too slow to take the last rows", async () => {
     // Every row upload takes longer than the reserve after the cut: the stopped and not-run cases' rows cannot land
     // before the budget ends. The stream still ends, and the rows land afterwards.
-    svc.fake.delay("/logs3", 2 * BUDGET_MS);
+    svc.fake.delay("/logs3", BUDGET_MS);
     const r = await postEval(svc, { name: "budget-demo", stream: true, data: { data: data.data.slice(0, 3) } });
     expect(r.events.map((e) => e.event)).toEqual(["start", "progress", "progress", "progress", "summary", "done"]);
     const summary = JSON.parse(r.events.at(-2)!.data);
