@@ -67,6 +67,9 @@ export const configSchema = z.object({
   // Cases run at once in one eval when the evaluator sets no maxConcurrency (`braintrust eval --dev` ran all at once).
   EVAL_DEFAULT_CONCURRENCY: int(1).default(64),
   EVAL_CASE_TIMEOUT_MS: int(1).default(10 * 60_000),
+  // The whole of one /eval, from its arrival: a platform that cuts web requests (Modal at 150 s) sets it below
+  // its cut, and the run ends itself in time (see evals/runtime/timeBudget.ts). Unset: no budget.
+  EVAL_TIME_BUDGET_MS: int(2000).optional(),
   // Requests per minute per caller token (or address) on the routes that spend compute and model credits.
   RATE_LIMIT_EVAL_PER_MINUTE: int(1).default(60),
   RATE_LIMIT_AGENT_PER_MINUTE: int(1).default(30),
@@ -89,11 +92,14 @@ export const configSchema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(url.optional()),
   AGENT_MODEL: z.string().min(1).default("gpt-4o"),
-  // Per agent run: LLM calls at most, and its wall-clock limit. AGENT_CONCURRENCY: agent runs at once in all
-  // `sema4-demo` evals of the service together, handed out in turn across callers.
+  // Per agent run: LLM calls at most, and its wall-clock limit.
   AGENT_MAX_STEPS: int(1).default(24),
   AGENT_TIMEOUT_MS: int(1000).default(5 * 60_000),
-  AGENT_CONCURRENCY: int(1).default(4),
+  // Agent runs at once in all `sema4-demo` evals of the service together, shared by caller, then by a caller's
+  // evals; and in one eval (its cases × trials). 16 is what the default sandbox disk takes (16 × 64 MiB = 1 GiB);
+  // 12 in one eval runs the default Playground run (12 cases × 3 trials) in three waves.
+  AGENT_CONCURRENCY: int(1).default(16),
+  AGENT_CONCURRENCY_PER_EVAL: int(1).default(12),
   // Unset: beside the local store, so that two checkouts on one machine do not share one (DERIVED_DEFAULTS).
   SEMA4_DB_PATH: optionalString,
   SANDBOX_MODE: z.enum(["auto", "bwrap", "virtual", "unsafe-host"]).default("auto"),
@@ -177,6 +183,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Config = { ...parsed.data, SEMA4_DB_PATH: parsed.data.SEMA4_DB_PATH ?? join(parsed.data.DATA_DIR, "sema4_eval.db") };
   if (config.NODE_ENV === "production" && config.SANDBOX_MODE === "unsafe-host") {
     throw new ConfigError("Invalid configuration:\n  SANDBOX_MODE: unsafe-host is refused when NODE_ENV=production");
+  }
+  // Each agent run reserves a whole workspace: a pool the disk cannot hold would fail its runs past the disk's share.
+  if (config.AGENT_CONCURRENCY * config.SANDBOX_WORKSPACE_BYTES > config.SANDBOX_TOTAL_WORKSPACE_BYTES) {
+    throw new ConfigError(
+      `Invalid configuration:\n  AGENT_CONCURRENCY: ${config.AGENT_CONCURRENCY} agent runs at once need ${config.AGENT_CONCURRENCY} × ` +
+        `SANDBOX_WORKSPACE_BYTES of disk, more than SANDBOX_TOTAL_WORKSPACE_BYTES (${config.SANDBOX_TOTAL_WORKSPACE_BYTES}); lower it or raise that`,
+    );
   }
   if (config.INGEST_MEMORY_BUDGET < config.INGEST_MAX_ITEM_BYTES) {
     throw new ConfigError("Invalid configuration:\n  INGEST_MEMORY_BUDGET: must be at least INGEST_MAX_ITEM_BYTES");

@@ -3,7 +3,10 @@
 // Every call is traced: an `llm` span under the caller's span with the messages, the reply, the token counts and
 // any error. The span is passed in rather than found in async context, so the same client traces under a
 // braintrust SDK span (a Playground eval) and under a local Recorder span alike.
-// Retries are ours, not the SDK's: a 429's retry-after is honoured only up to a cap, and waiting stops on abort.
+// Retries are ours, not the SDK's: a 429's retry-after is honoured only up to a cap, and waiting stops on abort. A
+// rate limit is the endpoint asking to slow down, not failing: 429s have retries of their own, more of them, so that
+// a low rate-limit tier slows a run down instead of failing it (the run's own limits, AGENT_TIMEOUT_MS and the
+// eval's budget, still bound the waiting).
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import type { Config } from "../config.js";
@@ -63,8 +66,10 @@ export interface ModelClient {
 }
 
 export interface ModelClientOptions {
-  /** Retries after a 429, a 5xx, a 408/409 or a dropped connection. */
+  /** Retries after a 5xx, a 408/409 or a dropped connection. */
   maxRetries?: number;
+  /** Retries after a 429, counted apart. */
+  maxRateLimitRetries?: number;
   /** A retry-after longer than this fails the call instead of waiting. */
   maxRetryDelayMs?: number;
   /** Per HTTP request. */
@@ -75,23 +80,28 @@ export interface ModelClientOptions {
 
 const RETRYABLE = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 
-/** How long to wait before retrying, or undefined when the error is not worth a retry. */
-function retryDelayMs(error: unknown, attempt: number): number | undefined {
+/**
+ * How long to wait before retrying (`told`: the endpoint said so), or undefined when the error is not worth a
+ * retry. Our own backoff doubles from 500 ms.
+ */
+function retryDelay(error: unknown, attempt: number): { ms: number; told: boolean } | undefined {
   if (error instanceof APIUserAbortError) return undefined;
-  if (error instanceof APIConnectionError) return 500 * 2 ** attempt;
+  if (error instanceof APIConnectionError) return { ms: 500 * 2 ** attempt, told: false };
   if (!(error instanceof APIError) || error.status === undefined || !RETRYABLE(error.status)) return undefined;
   const headers = error.headers;
   const ms = Number.parseFloat(headers?.get("retry-after-ms") ?? "");
-  if (Number.isFinite(ms)) return Math.max(0, ms);
+  if (Number.isFinite(ms)) return { ms: Math.max(0, ms), told: true };
   const after = headers?.get("retry-after");
   if (after) {
     const seconds = Number.parseFloat(after);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    if (Number.isFinite(seconds)) return { ms: Math.max(0, seconds * 1000), told: true };
     const date = Date.parse(after);
-    if (Number.isFinite(date)) return Math.max(0, date - Date.now());
+    if (Number.isFinite(date)) return { ms: Math.max(0, date - Date.now()), told: true };
   }
-  return 500 * 2 ** attempt * (1 - Math.random() * 0.25);
+  return { ms: 500 * 2 ** attempt * (1 - Math.random() * 0.25), told: false };
 }
+
+const isRateLimit = (error: unknown) => error instanceof APIError && error.status === 429;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -139,6 +149,7 @@ function modelCallError(error: unknown, baseURL: string, redact: (text: string) 
 
 export function createModelClient(access: ModelAccess, options: ModelClientOptions = {}): ModelClient {
   const maxRetries = options.maxRetries ?? 3;
+  const maxRateLimitRetries = options.maxRateLimitRetries ?? 10;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 20_000;
   const baseURL = baseUrlOf(access);
   // The key this client sends is the one an endpoint would echo; it is redacted even without the service's redactor.
@@ -153,6 +164,8 @@ export function createModelClient(access: ModelAccess, options: ModelClientOptio
   });
 
   async function withRetries(request: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal) {
+    let failures = 0;
+    let rateLimits = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         // A signal of its own per request: the SDK never removes the listener it adds, and a run's signal
@@ -160,11 +173,15 @@ export function createModelClient(access: ModelAccess, options: ModelClientOptio
         const own = signal ? AbortSignal.any([signal]) : undefined;
         return { completion: await openai.chat.completions.create(request, { signal: own }), attempts: attempt + 1 };
       } catch (error) {
-        const delay = retryDelayMs(error, attempt);
-        if (delay === undefined || attempt >= maxRetries || delay > maxRetryDelayMs || signal?.aborted) {
+        const limited = isRateLimit(error);
+        const delay = retryDelay(error, limited ? rateLimits : failures);
+        const spent = limited ? rateLimits++ >= maxRateLimitRetries : failures++ >= maxRetries;
+        // A wait the endpoint asks for beyond the cap fails the call at once (the error says when to retry); our
+        // own backoff just stops growing there.
+        if (delay === undefined || spent || (delay.told && delay.ms > maxRetryDelayMs) || signal?.aborted) {
           throw modelCallError(error, baseURL, redact.text, signal);
         }
-        await sleep(delay, signal);
+        await sleep(Math.min(delay.ms, maxRetryDelayMs), signal);
       }
     }
   }

@@ -18,7 +18,8 @@ export interface AgentRuntime {
   serviceModelOrgs: string[];
   modelClient: (access: ModelAccess) => ModelClient;
   defaults: { model: string; maxSteps: number; timeoutMs: number };
-  concurrency: number;
+  /** Agent runs at once in all `sema4-demo` evals (AGENT_CONCURRENCY), and in one (AGENT_CONCURRENCY_PER_EVAL). */
+  concurrency: { service: number; perEval: number };
   /** Keeps the service's keys from the model, the traces and the callers. */
   redactor: SecretRedactor;
 }
@@ -38,7 +39,7 @@ export async function createAgentRuntime(
     serviceModelOrgs: [config.DEV_ORG_NAME, ...(config.SERVICE_MODEL_ORGS ?? [])].filter((o): o is string => !!o),
     modelClient: (access) => createModelClient(access, { redactor }),
     defaults: { model: config.AGENT_MODEL, maxSteps: config.AGENT_MAX_STEPS, timeoutMs: config.AGENT_TIMEOUT_MS },
-    concurrency: config.AGENT_CONCURRENCY,
+    concurrency: { service: config.AGENT_CONCURRENCY, perEval: config.AGENT_CONCURRENCY_PER_EVAL },
     redactor,
   };
 }

@@ -90,6 +90,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     defaultConcurrency: config.EVAL_DEFAULT_CONCURRENCY,
     caseTimeoutMs: config.EVAL_CASE_TIMEOUT_MS,
+    timeBudgetMs: config.EVAL_TIME_BUDGET_MS,
     maxConcurrentEvals: config.MAX_CONCURRENT_EVALS,
     maxConcurrentEvalsPerCaller: config.MAX_CONCURRENT_EVALS_PER_CALLER,
     shutdownSignal: app.appState.shutdown.signal,

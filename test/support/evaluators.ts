@@ -13,7 +13,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-function exact_match({ output, expected }: { output: unknown; expected?: unknown }) {
+export function exact_match({ output, expected }: { output: unknown; expected?: unknown }) {
   return output === expected ? 1 : 0;
 }
 

@@ -114,3 +114,52 @@ export function oracleModel(options: { sqlFor?: (task: SqlTask, request: FakeReq
 }
 
 export const firstTask = SQL_TASKS[0];
+
+export interface PacedModel {
+  handler: Handler;
+  /** Model requests being answered now, and the most at once so far: overall and per requested model. */
+  inFlight(): number;
+  maxInFlight(model?: string): number;
+  requests(model?: string): number;
+  reset(): void;
+}
+
+/**
+ * A model that takes `turnMs` to answer each turn and three turns a run, as a real one might: it runs sqlite3
+ * twice in its shell, then submits the gold SQL. It counts how many requests it is answering at once, which is
+ * how many agent runs are going (one request at a time per run), for each `model` the runs ask for.
+ */
+export function pacedModel(turnMs: number, options: { answer?: (request: FakeRequest) => FakeReply | undefined } = {}): PacedModel {
+  const count = new Map<string, { now: number; max: number; total: number }>();
+  const of = (model: string) => {
+    let c = count.get(model);
+    if (!c) count.set(model, (c = { now: 0, max: 0, total: 0 }));
+    return c;
+  };
+  const all = () => of("\0all");
+  return {
+    async handler(request) {
+      const counters = [all(), of(String(request.body?.model))];
+      for (const c of counters) {
+        c.now++;
+        c.total++;
+        c.max = Math.max(c.max, c.now);
+      }
+      try {
+        await new Promise((resolve) => setTimeout(resolve, turnMs));
+      } finally {
+        for (const c of counters) c.now--;
+      }
+      const scripted = options.answer?.(request);
+      if (scripted) return scripted;
+      const task = taskFor(request);
+      const done = toolResults(request).length;
+      if (done < 2) return reply.tool("bash_exec", { command: `sqlite3 ${promptDbPath(request)} "SELECT COUNT(*) FROM ${done === 0 ? "customers" : "plans"}"` });
+      return reply.tool("submit_sql", { sql: task.gold_sql, answer: `answer to ${task.id}` });
+    },
+    inFlight: () => all().now,
+    maxInFlight: (model) => (model === undefined ? all() : of(model)).max,
+    requests: (model) => (model === undefined ? all() : of(model)).total,
+    reset: () => count.clear(),
+  };
+}

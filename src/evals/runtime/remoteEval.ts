@@ -17,6 +17,7 @@ import { watchFlushErrors } from "../../braintrust/flushErrors.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import { makeRemoteScorer, type PlaygroundScorer } from "./remoteScorer.js";
 import { runEvaluator, type OpenRootSpan, type RunnerListener } from "./runner.js";
+import type { TimeBudget } from "./timeBudget.js";
 import type { Caller, EvalData, EvalParent } from "./request.js";
 import type { EvalCase, RegisteredEvaluator } from "./types.js";
 
@@ -40,6 +41,8 @@ export interface RemoteEvalLimits {
   signal: AbortSignal;
   defaultConcurrency: number;
   caseTimeoutMs: number;
+  /** EVAL_TIME_BUDGET_MS, counted from the request's arrival. */
+  budget?: TimeBudget;
   /** For every error this run reports or records: what Braintrust or a model endpoint said may quote a key. */
   redactor: SecretRedactor;
 }
@@ -112,6 +115,7 @@ export async function runRemoteEval(
   // "worker-thread", docs/devserver-protocol.md §14).
   const where = request.projectId ? { projectId: request.projectId } : { project: entry.projectName };
   let experiment: Experiment | undefined;
+  let started: ExperimentSummary | undefined;
   if (!playground) {
     experiment = initExperiment({
       state,
@@ -122,7 +126,8 @@ export async function runRemoteEval(
       setCurrent: false,
     } as never);
     await named(experiment.id, limits.redactor);
-    listener.onStart?.(await experiment.summarize({ summarizeScores: false }));
+    started = await experiment.summarize({ summarizeScores: false });
+    listener.onStart?.(started);
   }
 
   const baseExperiment =
@@ -170,6 +175,7 @@ export async function runRemoteEval(
         defaultConcurrency: limits.defaultConcurrency,
         caseTimeoutMs: limits.caseTimeoutMs,
         signal: limits.signal,
+        budget: limits.budget,
         redact: limits.redactor.text,
         caller: { id: caller.id, token: caller.token, proxyUrl: proxyBase(state), orgName: caller.orgName },
       },
@@ -184,15 +190,18 @@ export async function runRemoteEval(
       throw new AppError("UPSTREAM_FAILED", limits.redactor.text(`Braintrust did not accept some of this run's rows: ${detail}`));
     }
   };
+  // Past the budget's end the answer goes out without waiting for Braintrust (see timeBudget.ts).
+  const untilEnd = <T>(work: Promise<T>, otherwise: () => T) => (limits.budget ? limits.budget.beforeEnd(work, otherwise) : work);
   try {
     const totals = slug ? await withParent(slug, run, state) : await run();
     // Rows reach Braintrust before the summary: the Playground fills its grid from them.
-    await flushAll();
-    if (experiment) return await experiment.summarize();
-    return { projectName: entry.projectName, experimentName: entry.name, scores: totals.scores.summary() };
+    await untilEnd(flushAll(), () => undefined);
+    const local = { projectName: entry.projectName, experimentName: entry.name, scores: totals.scores.summary() };
+    if (experiment) return await untilEnd(experiment.summarize(), () => ({ ...started!, scores: local.scores }));
+    return local;
   } catch (e) {
     // Whatever was logged before a failure or a cancellation still lands.
-    await flushAll().catch(() => {});
+    await untilEnd(flushAll().catch(() => {}), () => undefined);
     throw e;
   } finally {
     flushErrors.stop();

@@ -1,11 +1,13 @@
-// Runs one evaluator over its cases: bounded concurrency, trials, a per-case deadline and cancellation.
-// Each case is an `eval` span with `task` and one `score` span per scorer, the same tree the braintrust SDK
-// writes. A throwing task or scorer fails that case only. The runner reports cases as they finish and knows
-// nothing of HTTP or SSE.
+// Runs one evaluator over its cases: bounded concurrency, trials, a per-case deadline, cancellation and the run's
+// time budget. Each case is an `eval` span with `task` and one `score` span per scorer, the same tree the braintrust
+// SDK writes. A throwing task or scorer fails that case only. The runner reports cases as they finish (and, under a
+// budget, those it stopped or never started) and knows nothing of HTTP or SSE.
+import { randomUUID } from "node:crypto";
 import { logError, type Span } from "braintrust";
 import { messageOf } from "../../errors.js";
 import { abortScope } from "../../lib/abortScope.js";
 import { prepareScore, ScoreAccumulator, scorerName } from "./scoring.js";
+import { TimeBudgetError, type TimeBudget } from "./timeBudget.js";
 import type { EvalCase, ProgressEvent, RegisteredEvaluator, Scorer, TaskHooks } from "./types.js";
 
 interface RootSpanArgs {
@@ -49,6 +51,8 @@ export interface RunSpec {
   defaultConcurrency: number;
   caseTimeoutMs: number;
   signal: AbortSignal;
+  /** The run's time budget (EVAL_TIME_BUDGET_MS), if any: see timeBudget.ts. */
+  budget?: TimeBudget;
   /** Applied to every error a case reports or records (a task's, a scorer's). */
   redact: (text: string) => string;
   caller?: TaskHooks["caller"];
@@ -100,6 +104,8 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
   const names = spec.scorers.map(scorerName);
   const totals: RunTotals = { cases: 0, failed: 0, scores: new ScoreAccumulator() };
   const concurrency = Math.max(1, evaluator.maxConcurrency ?? spec.defaultConcurrency);
+  const runId = randomUUID();
+  const { budget } = spec;
 
   // Fast tasks resolve in microtasks only, which would starve the event loop for the whole run: no socket
   // write (progress events, the SDK's background flushes) would leave until the end. Now and then every
@@ -118,13 +124,17 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
     if (!gate && performance.now() - lastYield > YIELD_EVERY_MS) gate = yieldNow();
     if (gate) await gate;
   };
-  const runCase = async (datum: EvalCase, trialIndex: number): Promise<void> => {
+  const rootEvent = async (datum: EvalCase) => {
     const origin = spec.originOf ? await spec.originOf(datum) : datum.origin;
     const expected = "expected" in datum ? datum.expected : undefined;
-    const event: Record<string, unknown> = { input: datum.input, expected, tags: datum.tags, origin };
+    return { origin, expected, event: { input: datum.input, expected, tags: datum.tags, origin } as Record<string, unknown> };
+  };
+  const runCase = async (datum: EvalCase, trialIndex: number): Promise<void> => {
+    const { origin, expected, event } = await rootEvent(datum);
     await spec.openRootSpan({ name: "eval", spanAttributes: { type: "eval" }, event }, async (rootSpan) => {
       const started: CaseStarted = { id: rootSpan.id, ...(origin ? { origin } : {}) };
-      const deadline = abortScope([signal], {
+      const startedAt = performance.now();
+      const deadline = abortScope(budget ? [signal, budget.signal] : [signal], {
         ms: spec.caseTimeoutMs,
         reason: () => new CaseTimeoutError(`case timed out after ${spec.caseTimeoutMs} ms`),
       });
@@ -146,6 +156,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
               trialIndex,
               tags: hooksTags,
               signal: caseSignal,
+              runId,
               ...(spec.caller ? { caller: spec.caller } : {}),
             };
             const aborted = untilAborted(caseSignal);
@@ -154,9 +165,8 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
               taskSpan.log({ output: result });
               return result;
             } catch (e) {
-              if (caseSignal.aborted && !signal.aborted) {
-                throw new CaseTimeoutError(`case timed out after ${spec.caseTimeoutMs} ms`);
-              }
+              // Its deadline or the run's budget stopped it, whatever the task made of that.
+              if (caseSignal.aborted && !signal.aborted) throw caseSignal.reason;
               // The SDK records what leaves this callback in the task span.
               throw redacted(e, spec.redact);
             } finally {
@@ -206,6 +216,7 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
           rootSpan.log({ metadata: { scorer_errors: scorerErrors } });
         }
         totals.scores.add(scores);
+        budget?.caseFinished(performance.now() - startedAt);
         listener.onCaseFinished?.({ ...started, output, scores });
       } catch (e) {
         const error = redacted(e, spec.redact);
@@ -219,17 +230,48 @@ export async function runEvaluator(spec: RunSpec, listener: RunnerListener = {})
     });
   };
 
+  /** A case the budget left no time for: its row, with the error, and its report. */
+  const notRun = async (datum: EvalCase) => {
+    const { origin, event } = await rootEvent(datum);
+    await spec.openRootSpan({ name: "eval", spanAttributes: { type: "eval" }, event }, async (rootSpan) => {
+      const error = new TimeBudgetError(budget!.notRunMessage);
+      if (datum.metadata) rootSpan.log({ metadata: datum.metadata });
+      logError(rootSpan, error);
+      totals.cases++;
+      totals.failed++;
+      listener.onCaseFinished?.({ id: rootSpan.id, ...(origin ? { origin } : {}), scores: {}, error: error.message });
+    });
+  };
+
   const source = trials(spec);
+  /** Taken from the source when the budget said not to start it. */
+  const leftOver: EvalCase[] = [];
   const worker = async () => {
     for (;;) {
       await passGate();
       if (signal.aborted) return;
+      if (budget && !budget.canStart()) return;
       const next = await source.next();
       if (next.done) return;
+      if (budget && !budget.canStart()) {
+        leftOver.push(next.value.datum);
+        return;
+      }
       await runCase(next.value.datum, next.value.trialIndex);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("run cancelled");
+  if (budget) {
+    // Every case not started is still reported. A source that pages (a dataset) may not be read to its end before
+    // the budget's own end: the cases it never gave are then not reported.
+    for (const datum of leftOver) await notRun(datum);
+    for (;;) {
+      const next = await budget.beforeEnd(source.next(), () => ({ done: true as const, value: undefined }));
+      if (next.done) break;
+      await passGate();
+      await notRun(next.value.datum);
+    }
+  }
   return totals;
 }

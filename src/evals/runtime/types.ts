@@ -31,8 +31,13 @@ export interface TaskHooks {
   reportProgress(event: ProgressEvent): void;
   trialIndex: number;
   tags: string[];
-  /** Aborts when the run is cancelled (client gone, shutdown) or the case times out. */
+  /** Aborts when the run is cancelled (client gone, shutdown), the case times out or the run's time budget runs out. */
   signal: AbortSignal;
+  /**
+   * The same for every case of one run (one /eval), so that a task can share something with its run's other cases,
+   * such as a limit per eval. Unset where the braintrust SDK runs the evaluator.
+   */
+  runId?: string;
   /**
    * In a Playground run, the caller's own Braintrust login, so a task can reach models through the AI proxy on
    * the caller's account (the org's AI secrets pay). Never to be logged.

@@ -33,10 +33,11 @@ export interface SqlGenDeps {
   /** Cases when the caller supplies none: by default the built-in twelve tasks. */
   data?: EvaluatorDef["data"];
   /**
-   * Agent runs at once over every eval of this evaluator (so of the service), handed out in turn across callers;
-   * also the cases at once in one eval.
+   * Agent runs at once: over every eval of this evaluator (so of the service), shared by caller and then by a
+   * caller's evals (AGENT_CONCURRENCY); and in one eval, its cases' trials together (AGENT_CONCURRENCY_PER_EVAL),
+   * which is also the cases one eval runs at once.
    */
-  maxConcurrency: number;
+  concurrency: { service: number; perEval: number };
   /** Per agent run (AGENT_MAX_STEPS, AGENT_TIMEOUT_MS). */
   agent: { maxSteps: number; timeoutMs: number };
   /** Keeps the service's keys (and the run's token) from the model and the trace. */
@@ -73,8 +74,7 @@ function describeStep(step: AgentStep): string {
 
 export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
   const defaults = withDefaults(deps.defaults);
-  const concurrency = deps.maxConcurrency;
-  const agentSlots = new FairScheduler(concurrency);
+  const agentSlots = new FairScheduler(deps.concurrency.service, { perGroup: deps.concurrency.perEval });
   const { sql_correctness, pass_at_k, pass_exp_k } = createSqlScorers({ dbPath: deps.dbPath, runQuery: deps.runQuery });
 
   const parameters = sqlGenParameters(defaults);
@@ -100,8 +100,8 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
     const client = deps.modelClient(access);
     const redactor = deps.redactor.with([access.apiKey, hooks.caller?.token]);
 
-    // Runs without a Playground caller (the CLI, `npx braintrust eval`) share one turn.
-    const turn = hooks.caller?.id ?? "operator";
+    // Runs without a Playground caller (the CLI, `npx braintrust eval`) share one turn; the cases of one run, one group.
+    const turn = { caller: hooks.caller?.id ?? "operator", group: hooks.runId };
     const runTrial = (index: number) =>
       agentSlots.run(turn, async (): Promise<SqlGenTrial | { thrown: unknown }> => {
         const span = hooks.span.startSpan({ name: `trial ${index + 1}`, type: "task", event: { metadata: { trial: index } } });
@@ -167,7 +167,8 @@ export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {
     task,
     scores: [sql_correctness, pass_at_k, pass_exp_k],
     parameters,
-    maxConcurrency: concurrency,
+    // With fewer trials than that, as many cases as agent runs; with more, the cases' trials queue for the eval's runs.
+    maxConcurrency: deps.concurrency.perEval,
   };
 }
 
@@ -181,7 +182,7 @@ export function sqlGenDeps(runtime: AgentRuntime, data?: SqlGenDeps["data"]): Sq
     serviceModel: runtime.modelAccess,
     serviceModelOrgs: runtime.serviceModelOrgs,
     defaults: { model: runtime.defaults.model },
-    maxConcurrency: runtime.concurrency,
+    concurrency: runtime.concurrency,
     agent: { maxSteps: runtime.defaults.maxSteps, timeoutMs: runtime.defaults.timeoutMs },
     redactor: runtime.redactor,
     data,

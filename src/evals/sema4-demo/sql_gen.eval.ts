@@ -94,5 +94,5 @@ void Eval(SQL_GEN_EVAL_NAME, {
   task: (input: unknown, hooks: TaskHooks) => using(async (e) => e.task(input, hooks)).catch(sayOnce),
   scores,
   parameters: sqlGenParameters({ model: config.AGENT_MODEL }),
-  maxConcurrency: config.AGENT_CONCURRENCY,
+  maxConcurrency: config.AGENT_CONCURRENCY_PER_EVAL,
 } as never);

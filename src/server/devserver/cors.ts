@@ -82,6 +82,22 @@ async function cors(app: FastifyInstance, opts: CorsOptions): Promise<void> {
     reply.headers(corsHeaders(origin, preflight));
     if (preflight) return reply.status(204).header("content-length", "0").send();
   });
+
+  // The reference reads the body before CORS runs, so a body that does not parse (malformed JSON, too large) is
+  // answered with no CORS headers. So it is here for a request without an Origin; from an allowed one they stay, so
+  // that the Playground can read the 400.
+  const parsing = new WeakSet<FastifyRequest>();
+  app.addHook("preParsing", async (request, _reply, payload) => {
+    parsing.add(request);
+    return payload;
+  });
+  app.addHook("preValidation", async (request) => {
+    parsing.delete(request);
+  });
+  app.addHook("onError", async (request, reply) => {
+    if (request.headers.origin !== undefined || !parsing.has(request)) return;
+    for (const name of Object.keys(corsHeaders(undefined, false))) reply.removeHeader(name);
+  });
 }
 
 export const corsPlugin = fp(cors, { name: "sema4-cors" });

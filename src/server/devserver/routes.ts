@@ -10,6 +10,7 @@ import { serializeParameters, validateParameters } from "../../evals/runtime/par
 import { scorerName } from "../../evals/runtime/scoring.js";
 import { runRemoteEval, type RemoteEvalListener } from "../../evals/runtime/remoteEval.js";
 import type { CaseStarted } from "../../evals/runtime/runner.js";
+import { TimeBudget } from "../../evals/runtime/timeBudget.js";
 import { makeCheckAuthorized, parseTokenHook } from "./authorize.js";
 import { evalBodySchema } from "./schemas.js";
 import { braintrustErrorBody, evalFailure } from "./errors.js";
@@ -27,6 +28,8 @@ export interface DevServerOptions {
   heartbeatMs: number;
   defaultConcurrency: number;
   caseTimeoutMs: number;
+  /** EVAL_TIME_BUDGET_MS: one /eval's time from its arrival, if limited. */
+  timeBudgetMs?: number;
   maxConcurrentEvals: number;
   /** One caller's share of maxConcurrentEvals (MAX_CONCURRENT_EVALS_PER_CALLER). */
   maxConcurrentEvalsPerCaller: number;
@@ -126,10 +129,13 @@ export const devServerRoutes: ZodRoutes<DevServerOptions> = async (app, opts) =>
     runningByCaller.set(caller.id, callerRunning + 1);
     request.log.info({ evaluator: entry.name, stream: body.stream === true }, "starting eval");
     const run = requestScope(reply, opts.shutdownSignal);
+    // The platform's clock started when the request arrived: its login and body are part of the budget.
+    const budget = opts.timeBudgetMs === undefined ? undefined : new TimeBudget({ totalMs: opts.timeBudgetMs, spentMs: reply.elapsedTime });
     const runOptions = {
       signal: run.signal,
       defaultConcurrency: opts.defaultConcurrency,
       caseTimeoutMs: opts.caseTimeoutMs,
+      budget,
       redactor,
     };
     try {
@@ -171,6 +177,7 @@ export const devServerRoutes: ZodRoutes<DevServerOptions> = async (app, opts) =>
       }
       return reply.send(summary);
     } finally {
+      budget?.dispose();
       run.dispose();
       runningEvals--;
       const left = (runningByCaller.get(caller.id) ?? 1) - 1;

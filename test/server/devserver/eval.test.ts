@@ -279,6 +279,21 @@ describe("failures", () => {
     expect(form.status).toBe(400);
   });
 
+  it("answers malformed JSON with CORS headers only for an allowed Origin, as every response does", async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${svc.base}/eval`, { method: "POST", headers: { ...svc.auth, "content-type": "application/json", ...headers }, body: '{"name":' });
+    const cors = (res: Response) => Object.fromEntries([...res.headers].filter(([k]) => k.startsWith("access-control") || k === "vary"));
+    const BT = "https://www.braintrust.dev";
+    const allowed = await post({ origin: BT });
+    expect(allowed.status).toBe(400);
+    expect(cors(allowed)).toMatchObject({ "access-control-allow-origin": BT, "access-control-allow-credentials": "true", vary: "Origin" });
+    for (const headers of [{}, { origin: "https://evil.example.com" }] as Record<string, string>[]) {
+      const res = await post(headers);
+      expect(res.status).toBe(400);
+      expect(cors(res), JSON.stringify(headers)).toEqual({});
+    }
+  });
+
   it("40/41/50: no token, bad token, no org", async () => {
     const body = JSON.stringify({ name: "peer-demo", data: three });
     const post = (headers: Record<string, string>) =>

@@ -112,6 +112,15 @@ describe("modal_app.py", () => {
     expect(concurrent.kwargs.max_inputs).toBeGreaterThanOrEqual(config.MAX_CONCURRENT_EVALS);
   });
 
+  it("gives every eval a time budget under Modal's 150 s cut of a web request, with time to spare", () => {
+    const env = onlyCall(app, "subprocess.Popen").kwargs.env as Record<string, string>;
+    const config = loadConfig({ ...stageEnv(runtime), ...env });
+    expect(config.EVAL_TIME_BUDGET_MS).toBe(app.constants.EVAL_TIME_BUDGET_MS);
+    expect(config.EVAL_TIME_BUDGET_MS).toBeLessThanOrEqual(150_000 - 5_000);
+    // And not much shorter: the rest of the 150 s is the run's.
+    expect(config.EVAL_TIME_BUDGET_MS).toBeGreaterThanOrEqual(120_000);
+  });
+
   it("uses none of the names today's Modal removed", () => {
     expect(app.identifiers.filter((n) => REMOVED_NAMES.includes(n))).toEqual([]);
   });
