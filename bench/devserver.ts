@@ -1,6 +1,7 @@
 // npm run bench:devserver — this service against Braintrust's own `braintrust eval --dev` (the installed SDK), on
 // the same eval file and the same fake Braintrust API, in one run; ratios go to bench/RESULTS.md.
-// Loopback only. Needs ../shared/peer-bench (its bench.mjs client and fake API) beside the project.
+// Loopback only. Needs ../shared/peer-bench (its bench.mjs client and fake API) beside the project
+// (docs/wire-captures.md §3).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -112,7 +113,7 @@ async function measure(label: string, command: string[], env: (port: number) => 
     { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
   );
   const soakRss = await soak(port, child.pid!);
-  // The reference dev server ignores SIGTERM (its esbuild child keeps it alive): SIGKILL after a grace period.
+  // `braintrust eval --dev` ignores SIGTERM (its esbuild child keeps it alive): SIGKILL after a grace period.
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), 3000);

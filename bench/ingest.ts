@@ -1,7 +1,8 @@
 // npm run bench:ingest — a realistic large tau2 results file (the 114 base telecom tasks × 4 trials, ≥ 100 MB,
-// conversations taken from the real telecom files in ../shared/data/tau2), then in one run, each measurement in a
-// fresh process: JSON.parse of the same bytes (the floor), our ingest into the local store, our ingest into the
-// fake Braintrust API through the SDK, and our local ingest of a file twice as large. Results go to RESULTS.md.
+// conversations taken from the real telecom files in ../shared/data/tau2, docs/tau2-results.md §7), then in one
+// run, each measurement in a fresh process: JSON.parse of the same bytes (the floor), our ingest into the local
+// store, our ingest into the fake Braintrust API through the SDK, and our local ingest of a file twice as large.
+// Results go to RESULTS.md.
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

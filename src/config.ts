@@ -1,4 +1,6 @@
 // Configuration is read and validated once, here; every other module receives what it needs as arguments.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
 
 const bool = z
@@ -62,7 +64,7 @@ export const configSchema = z.object({
   MAX_CONCURRENT_EVALS: int(1).default(20),
   // One caller's share of MAX_CONCURRENT_EVALS, so that a few callers cannot take every slot.
   MAX_CONCURRENT_EVALS_PER_CALLER: int(1).default(5),
-  // Cases run at once in one eval when the evaluator sets no maxConcurrency (the reference ran all at once).
+  // Cases run at once in one eval when the evaluator sets no maxConcurrency (`braintrust eval --dev` ran all at once).
   EVAL_DEFAULT_CONCURRENCY: int(1).default(64),
   EVAL_CASE_TIMEOUT_MS: int(1).default(10 * 60_000),
   // Requests per minute per caller token (or address) on the routes that spend compute and model credits.
@@ -90,7 +92,8 @@ export const configSchema = z.object({
   AGENT_MAX_STEPS: int(1).default(24),
   AGENT_TIMEOUT_MS: int(1000).default(5 * 60_000),
   AGENT_CONCURRENCY: int(1).default(4),
-  SEMA4_DB_PATH: z.string().min(1).default("/tmp/sema4_eval.db"),
+  // Unset: beside the local store, so that two checkouts on one machine do not share one (DERIVED_DEFAULTS).
+  SEMA4_DB_PATH: optionalString,
   SANDBOX_MODE: z.enum(["auto", "bwrap", "virtual", "unsafe-host"]).default("auto"),
   ALLOW_UNSAFE_SANDBOX: bool.default(false),
   // Per bash_exec: its deadline and the cap on each of stdout/stderr (the rest is cut, the command killed).
@@ -104,20 +107,72 @@ export const configSchema = z.object({
   SQL_MAX_ROWS: int(1).default(100_000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** Defaults computed from other settings, as the README's settings table writes them. */
+export const DERIVED_DEFAULTS: Partial<Record<keyof z.infer<typeof configSchema>, string>> = {
+  SEMA4_DB_PATH: "DATA_DIR/sema4_eval.db",
+};
+
+export type Config = Omit<z.infer<typeof configSchema>, "SEMA4_DB_PATH"> & { SEMA4_DB_PATH: string };
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** Parses the environment; a wrong value throws a ConfigError naming every offending variable. */
+/** What a setting accepts, read from its schema: said in the error when a value is refused. */
+function allowed(schema: z.ZodType): string {
+  const def = (schema as { def?: { type?: string } }).def;
+  switch (def?.type) {
+    case "default":
+    case "optional":
+      return allowed((schema as unknown as { unwrap(): z.ZodType }).unwrap());
+    case "pipe": {
+      const { in: input, out } = def as unknown as { in: z.ZodType; out: z.ZodType };
+      return (out as { def?: { type?: string } }).def?.type === "transform" ? allowed(input) : allowed(out);
+    }
+    case "number": {
+      const n = schema as unknown as { minValue: number | null; maxValue: number | null };
+      const range =
+        n.maxValue !== null && n.maxValue < Number.MAX_SAFE_INTEGER ? `from ${n.minValue} to ${n.maxValue}` : `of ${n.minValue} or more`;
+      return `a whole number ${range}`;
+    }
+    case "enum": {
+      const options = (schema as unknown as { options: string[] }).options;
+      return options.includes("true") ? "true or false" : `one of ${options.join(", ")}`;
+    }
+    case "string":
+      return (schema as { format?: string }).format === "url" ? "a URL (http://… or https://…)" : "a text";
+    default:
+      return "another value";
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
+  const key = String(issue.path[0] ?? "");
+  const field = (configSchema.shape as Record<string, z.ZodType>)[key];
+  if (!field) return `${key}: ${issue.message}`;
+  const value = env[key];
+  const unset = DERIVED_DEFAULTS[key as keyof typeof DERIVED_DEFAULTS] ?? (field as { def?: { defaultValue?: unknown } }).def?.defaultValue;
+  const shown = value === undefined ? "(unset)" : JSON.stringify(value);
+  const instead = value !== undefined && value.trim() === "" && unset !== undefined ? `, or leave it unset for ${String(unset)}` : "";
+  return `${key}=${shown} is not valid: set ${allowed(field)}${instead}`;
+}
+
+/** Numbers from an empty value: z.coerce would read it as 0 (PORT= would listen on a random port). */
+function emptyNumbers(env: NodeJS.ProcessEnv): z.core.$ZodIssue[] {
+  return Object.entries(configSchema.shape)
+    .filter(([key, field]) => env[key]?.trim() === "" && allowed(field).startsWith("a whole number"))
+    .map(([key]) => ({ code: "custom", path: [key], message: "empty", input: "" }) as z.core.$ZodIssue);
+}
+
+/** Parses the environment; a wrong value throws a ConfigError with a line per offending variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+  const issues = [...emptyNumbers(env), ...(parsed.success ? [] : parsed.error.issues)];
+  if (!parsed.success || issues.length > 0) {
+    const lines = [...new Set(issues.map((i) => `  ${describeIssue(i, env)}`))];
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
-  const config = parsed.data;
+  const config: Config = { ...parsed.data, SEMA4_DB_PATH: parsed.data.SEMA4_DB_PATH ?? join(parsed.data.DATA_DIR, "sema4_eval.db") };
   if (config.NODE_ENV === "production" && config.SANDBOX_MODE === "unsafe-host") {
     throw new ConfigError("Invalid configuration:\n  SANDBOX_MODE: unsafe-host is refused when NODE_ENV=production");
   }
@@ -125,6 +180,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError("Invalid configuration:\n  INGEST_MEMORY_BUDGET: must be at least INGEST_MAX_ITEM_BYTES");
   }
   return config;
+}
+
+/**
+ * The service's and the CLIs' config: a `.env` file in the working directory is read first, as the original
+ * scripts' users expect, without overriding what the environment already sets.
+ */
+export function loadProcessConfig(envFile = ".env"): Config {
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return loadConfig(process.env);
 }
 
 /** A config for tests and tools: defaults plus the given overrides, validated like the real one. */

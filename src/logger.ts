@@ -36,3 +36,35 @@ export function createLogger(config: Pick<Config, "LOG_LEVEL"> & SecretsConfig, 
     destination,
   );
 }
+
+const LEVEL_NAMES: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "fatal" };
+
+/** Log lines as a person reads them on a terminal: `warning: message (key=value …)`, on stderr. */
+function readableLines(): pino.DestinationStream {
+  return {
+    write(line: string) {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        process.stderr.write(line);
+        return;
+      }
+      const { level, time: _time, service: _service, pid: _pid, hostname: _host, msg, err, ...fields } = entry;
+      const cause = (err as { message?: unknown } | undefined)?.message;
+      const details = Object.entries(fields)
+        .filter(([, v]) => v !== null && typeof v !== "object")
+        .map(([k, v]) => `${k}=${String(v)}`);
+      const text = [msg, cause].filter((t) => typeof t === "string" && t !== "").join(": ");
+      process.stderr.write(`${LEVEL_NAMES[Number(level)] ?? "log"}: ${text}${details.length ? ` (${details.join(", ")})` : ""}\n`);
+    },
+  };
+}
+
+/**
+ * The logger of a command-line tool: warnings and errors only (unless LOG_LEVEL asks for more than info), as
+ * readable lines on stderr, redacted like the service's; stdout stays the tool's own output.
+ */
+export function createCliLogger(config: Pick<Config, "LOG_LEVEL"> & SecretsConfig): Logger {
+  return createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, readableLines());
+}

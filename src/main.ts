@@ -1,14 +1,14 @@
 // Reads config, opens the port, builds the app, and drains on SIGTERM/SIGINT. Nothing else.
 // The app is imported only after the port is open: loading it (the braintrust SDK, the sandbox probe, evaluator
 // modules) takes a second or more, during which the early listener answers liveness and holds other requests.
-import { ConfigError, loadConfig, type Config } from "./config.js";
+import { ConfigError, loadProcessConfig, type Config } from "./config.js";
 import { isAppError } from "./errors.js";
 import { listenEarly } from "./server/earlyListener.js";
 import { warnIfLoopbackOnly } from "./server/auth/operatorAuth.js";
 
 function readConfig(): Config {
   try {
-    return loadConfig();
+    return loadProcessConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

@@ -1,4 +1,5 @@
-// A copy of ../shared/peer-bench/evals/trivial.eval.ts, so the benchmark runs the same evaluators when ../shared is absent.
+// A copy of ../shared/peer-bench/evals/trivial.eval.ts (docs/wire-captures.md §3), so the benchmark runs the same
+// evaluators when ../shared is absent.
 // Reference evaluators for the Braintrust dev-server ("remote eval") protocol.
 // Two evaluators: "peer-demo" (sync-ish string transform) and
 // "peer-demo-sleep" (same transform behind an async 20 ms sleep).

@@ -2,6 +2,7 @@
 // calls submit_sql; the agent runs that query read-only and, when it fails or returns nothing usable, tells the
 // model why and lets it resubmit, up to maxRetries times. Bounded by LLM calls and by wall-clock time; every LLM
 // call, tool call and submission is a span under the run's span.
+import { DEFAULT_MAX_RETRIES } from "./types.js";
 import type {
   ChatCompletionMessage,
   ChatCompletionMessageFunctionToolCall,
@@ -14,7 +15,6 @@ import { buildPrompt, defaultPrompt, readSchema } from "./prompt.js";
 import { parseToolCall, runTool, SUBMIT_TOOL, TOOL_DEFINITIONS, type ToolName } from "./tools.js";
 import type { AgentFailure, AgentOptions, AgentResult, AgentStep, AgentUsage, SqlQuestion } from "./types.js";
 
-export const DEFAULT_MAX_RETRIES = 3;
 const DEFAULT_MAX_RESULT_ROWS = 1_000;
 /** Rows of the answer shown in the trace; the full result stays in the response. */
 const TRACE_ROWS = 20;

@@ -1,27 +1,8 @@
-// The agent's system prompt: one template, used as the built-in default, pushed to Braintrust prompts, and shown
-// as the `system_prompt` parameter in the Playground. Rendered by the braintrust SDK's Prompt, so a prompt edited
-// in the Playground renders exactly like the built-in one ({{db_path}}, {{schema}}, {{question}}).
+// Rendering the agent's system prompt (systemPrompt.ts) with the braintrust SDK's Prompt, so a prompt edited in the
+// Playground renders exactly like the built-in one ({{db_path}}, {{schema}}, {{question}}); and the schema it shows.
 import Database from "better-sqlite3";
 import { Prompt, promptDefinitionToPromptData } from "braintrust";
-import type { PromptDefinition } from "../recorder/types.js";
-
-export const SYSTEM_PROMPT_SLUG = "sql-agent-system";
-
-export const SYSTEM_PROMPT_TEMPLATE = `You are a careful data analyst. You answer questions about a SQLite database by writing one SQL query.
-
-The database is the file {{db_path}}. It is read-only. Its schema:
-
-{{schema}}
-
-Explore before you answer: run \`sqlite3 -header {{db_path}} "<query>"\` with bash_exec to look at the data (NULLs, distinct
-values, date formats, duplicates). Files you write with write_file stay in your working directory.
-
-When you are sure, call submit_sql with exactly one read-only SELECT statement and a one-sentence answer. The rows
-that query returns are your answer, so:
-- return exactly the columns the question asks for, in that order, and nothing else;
-- order the rows only when the question asks for an order;
-- keep full precision unless the question asks for rounding.
-If the query fails or returns nothing, you will be told why: fix it and call submit_sql again.`;
+import { promptParameterDefault, SYSTEM_PROMPT_SLUG } from "./systemPrompt.js";
 
 /** What the agent needs from a prompt: the braintrust SDK's Prompt has it. */
 export interface PromptLike {
@@ -32,21 +13,6 @@ export interface PromptVariables {
   db_path: string;
   schema: string;
   question: string;
-}
-
-export function systemPromptDefinition(model: string): PromptDefinition {
-  return {
-    slug: SYSTEM_PROMPT_SLUG,
-    name: "SQL agent system prompt",
-    description: "System prompt of the sema4-demo SQL agent; {{db_path}} and {{schema}} are filled in per run.",
-    model,
-    messages: [{ role: "system", content: SYSTEM_PROMPT_TEMPLATE }],
-  };
-}
-
-/** The parameter default the Playground shows and `validateParameters` turns into a Prompt. */
-export function promptParameterDefault(model: string) {
-  return { model, messages: [{ role: "system" as const, content: SYSTEM_PROMPT_TEMPLATE }] };
 }
 
 export function defaultPrompt(model: string): PromptLike {

@@ -5,6 +5,9 @@ import type { ReadonlyQueryRunner, SandboxFactory } from "../sandbox/types.js";
 import type { ModelClient } from "./modelClient.js";
 import type { PromptLike } from "./prompt.js";
 
+/** Resubmissions after a query that fails or returns nothing usable, unless a run says otherwise. */
+export const DEFAULT_MAX_RETRIES = 3;
+
 export interface AgentStep {
   /** 1-based, in the order things happened. */
   index: number;

@@ -1,7 +1,8 @@
 // Logged-in Braintrust states per (token, org), for callers of the dev-server routes and the operator routes.
-// The reference caches forever (a revoked token keeps working); this cache expires entries after a TTL. A refused
-// login is remembered briefly too, concurrent logins of one (token, org) share one request, and refused logins are
-// limited per client address: bad tokens, however many, cost Braintrust a bounded number of logins.
+// `braintrust eval --dev` caches forever (a revoked token keeps working, docs/devserver-protocol.md §5.3); this cache
+// expires entries after a TTL. A refused login is remembered briefly too, concurrent logins of one (token, org) share
+// one request, and refused logins are limited per client address: bad tokens, however many, cost Braintrust a bounded
+// number of logins.
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { loginToState, LoginInvalidOrgError, type BraintrustState } from "braintrust";

@@ -2,13 +2,12 @@
 // The same agent as POST /agent, without HTTP: steps on stderr as they happen; the answer, the SQL, the rows as
 // a table and where the trace went on stdout.
 import { parseArgs } from "node:util";
-import pino from "pino";
 import type { AgentStep } from "../agent/types.js";
-import { loadConfig } from "../config.js";
+import { loadProcessConfig } from "../config.js";
 import { SQL_TASKS } from "../data/tasks.js";
 import { isAppError, messageOf } from "../errors.js";
 import { askSqlAgent, type AskResponse } from "../agent/ask.js";
-import { createLogger } from "../logger.js";
+import { createCliLogger } from "../logger.js";
 import { Services } from "../services.js";
 
 const USAGE = `Usage: npm run agent -- "<question>" [--model MODEL] [--max-retries N] [--task TASK_ID]
@@ -95,9 +94,9 @@ async function main(): Promise<number> {
     return args.values.help ? 0 : 2;
   }
 
-  const config = loadConfig();
+  const config = loadProcessConfig();
   // Only warnings on stderr, among the steps; stdout is the answer.
-  const logger = createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
+  const logger = createCliLogger(config);
   const services = new Services(config, { logger });
   const recorder = services.recorder();
   const controller = new AbortController();

@@ -1,13 +1,12 @@
 // npm run ingest -- FILE_OR_DIR... [--experiment NAME]... [--dataset NAME] [--project NAME] [--compare]
 // The same ingest as POST /admin/ingest, without HTTP: progress on stderr, the results table on stdout.
 import { parseArgs } from "node:util";
-import pino from "pino";
-import { ConfigError, loadConfig } from "../config.js";
+import { ConfigError, loadProcessConfig } from "../config.js";
 import { isAppError, messageOf } from "../errors.js";
 import { ingestLimits } from "../ingest/read/ingestLimits.js";
 import { ingestFiles, type IngestProgress } from "../ingest/ingestJob.js";
 import { spoolDirOf, sweepSpool } from "../ingest/read/spoolFiles.js";
-import { createLogger } from "../logger.js";
+import { createCliLogger } from "../logger.js";
 import { Services } from "../services.js";
 import { progressLine, reportTable } from "./ingestTable.js";
 
@@ -43,9 +42,9 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return args.values.help ? 0 : 2;
   }
-  const config = loadConfig();
+  const config = loadProcessConfig();
   // Logs go to stderr: stdout is the table.
-  const logger = createLogger(config, pino.destination(2));
+  const logger = createCliLogger(config);
   const services = new Services(config, { logger });
   const recorder = services.recorder();
   const spoolDir = spoolDirOf(config.DATA_DIR);

@@ -1,10 +1,9 @@
 // npm run push:dataset | npm run push:prompt
 // The same upserts as POST /admin/push-dataset and /admin/push-prompt, without HTTP.
-import pino from "pino";
-import { loadConfig } from "../config.js";
+import { loadProcessConfig } from "../config.js";
 import { messageOf } from "../errors.js";
 import { pushSqlDataset, pushSystemPrompt } from "../evals/sema4-demo/push.js";
-import { createLogger } from "../logger.js";
+import { createCliLogger } from "../logger.js";
 import { Services } from "../services.js";
 
 const USAGE = `Usage: tsx src/cli/push.ts dataset|prompt   (npm run push:dataset, npm run push:prompt)
@@ -16,9 +15,9 @@ async function main(what: string | undefined): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const config = loadConfig();
+  const config = loadProcessConfig();
   // Only warnings: stdout says what was written and where.
-  const services = new Services(config, { logger: createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2)) });
+  const services = new Services(config, { logger: createCliLogger(config) });
   const recorder = services.recorder();
   const where = (store: string) => (store === "braintrust" ? "Braintrust" : `the local store under ${config.DATA_DIR}`);
   try {

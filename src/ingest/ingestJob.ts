@@ -83,7 +83,7 @@ export interface IngestReport {
   warnings: string[];
 }
 
-/** Below this many tasks a percentile bootstrap under-covers (see sql-scoring-and-pass-k.md §4.4). */
+/** Below this many tasks a percentile bootstrap under-covers (docs/sql-scoring.md §5). */
 const FEW_TASKS = 20;
 /** Progress events at most this often per file or experiment: one per chunk or simulation would flood an SSE client. */
 const PROGRESS_INTERVAL_MS = 100;

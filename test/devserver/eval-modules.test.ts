@@ -1,5 +1,6 @@
-// EVAL_MODULES: a file written for `braintrust eval --dev FILE` is served unchanged, and so is a module that
-// exports evaluators. The files are written by the test in a folder with no node_modules of its own.
+// EVAL_MODULES: a file written for `braintrust eval --dev FILE` (the reference, docs/devserver-protocol.md §2) is
+// served unchanged, and so is a module that exports evaluators. The files are written by the test in a folder with
+// no node_modules of its own.
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -24,7 +25,7 @@ Eval("shout", {
 Eval("shout", { experimentName: "quiet", data: () => [], task: async (i: string) => i, scores: [exact] });
 `,
 );
-// CommonJS, like the reference's own eval files, and tracing inside its task.
+// CommonJS, like the eval files of the wire captures (docs/wire-captures.md §1), and tracing inside its task.
 writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "commonjs" }));
 const tracedFile = path.join(dir, "traced.eval.ts");
 writeFileSync(

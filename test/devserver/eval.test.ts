@@ -1,5 +1,6 @@
 // POST /eval against the fake Braintrust API, through the real SDK: event order and payloads, the API calls
-// made and the rows that land, for every captured case, plus the faults the reference has and we fix.
+// made and the rows that land, for every captured case (a title's number is its capture, docs/wire-captures.md),
+// plus the faults the reference (`braintrust eval --dev`) has and we fix (docs/devserver-protocol.md §14).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SEEDED_DATASET_ID } from "../support/fakeBraintrust.js";
 import { cases, testRegistry } from "../support/evaluators.js";
@@ -30,7 +31,7 @@ describe("experiment mode (no parent)", () => {
 
     const start = json(r.events[0]);
     const exp = svc.fake.experimentByName(start.experimentName)!;
-    // Without project_id the experiment goes to the evaluator's project, not the reference's "worker-thread".
+    // Without project_id the experiment goes to the evaluator's project, not to "worker-thread" as with the reference.
     expect(start).toMatchObject({ projectName: "peer-demo", experimentId: exp.id, scores: {}, metrics: {} });
     expect(start.experimentUrl).toBe(`${svc.fake.url}/app/test-org/p/peer-demo/experiments/${encodeURIComponent(start.experimentName)}`);
 

@@ -1,4 +1,5 @@
-// GET /, /list, CORS and auth, case by case against the reference captures (../shared/reference/peer/transcripts).
+// GET /, /list, CORS and auth, case by case against the captures of the reference, `braintrust eval --dev` (a
+// title's number is its capture, docs/wire-captures.md).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALLOWED_HEADERS, EXPOSED_HEADERS } from "../../src/server/devserver/cors.js";
 import { testRegistry } from "../support/evaluators.js";

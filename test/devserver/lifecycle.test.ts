@@ -1,4 +1,5 @@
-// What the reference does not do: cancel on disconnect, per-case deadlines, heartbeats, task progress.
+// What `braintrust eval --dev` does not do: cancel on disconnect, per-case deadlines, heartbeats, task progress
+// (docs/devserver-protocol.md §14).
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testRegistry } from "../support/evaluators.js";

@@ -2,7 +2,7 @@
 // and the Quickstart has exactly its two command lines.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { configSchema } from "../../src/config.js";
+import { configSchema, DERIVED_DEFAULTS } from "../../src/config.js";
 
 const readme = readFileSync("README.md", "utf8");
 const defaults = configSchema.parse({});
@@ -14,7 +14,8 @@ describe("README", () => {
       expect(row, `README settings table lacks ${key}`).toBeDefined();
       const documented = row!.split("|")[2]!.trim().replace(/`/g, "");
       const actual = (defaults as Record<string, unknown>)[key];
-      expect(documented, `default of ${key}`).toBe(actual === undefined ? "—" : String(actual));
+      const derived = DERIVED_DEFAULTS[key as keyof typeof DERIVED_DEFAULTS];
+      expect(documented, `default of ${key}`).toBe(derived ?? (actual === undefined ? "—" : String(actual)));
     }
   });
 

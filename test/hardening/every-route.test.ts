@@ -25,8 +25,8 @@ interface BodyRoute {
 const UNSUPPORTED: [number, RegExp] = [415, /Unsupported Media Type/];
 const operator = () => ({ authorization: `Bearer ${ADMIN}` });
 const bodyRoutes: BodyRoute[] = [
-  // The dev-server routes answer other body types as the reference does (captures 15, 48): /list ignores the
-  // body, /eval sees none and answers its 400 "Invalid request".
+  // The dev-server routes answer other body types as `braintrust eval --dev` does (capture 48, docs/wire-captures.md):
+  // /list ignores the body, /eval sees none and answers its 400 "Invalid request".
   { path: "/list", headers: () => svc.auth, limit: 1024 * 1024, unsupported: [200, /peer-demo/] },
   { path: "/eval", headers: () => svc.auth, limit: 50 * 1024 * 1024, unsupported: [400, /Invalid request/] },
   { path: "/agent", headers: operator, limit: 64 * 1024, unsupported: UNSUPPORTED },

@@ -11,6 +11,7 @@ function outcomes(table: Record<string, (number | null)[]>, termination?: Record
 }
 
 describe("tau2 metrics", () => {
+  // The worked example of docs/tau2-results.md §4.8.
   it("reproduces the worked example of the format reference (grok-3, 4 tasks x 4 trials)", () => {
     const m = tau2Metrics(
       outcomes({ "8": [1, 1, 1, 1], "11": [1, 0, 0, 0], "24": [0, 1, 0, 0], "32": [0, 0, 0, 1] }),

@@ -1,5 +1,6 @@
-// The real result files of ../shared/data/tau2 (third-party, byte-identical copies), checked against the
-// reference values its README.txt gives (recomputed there with tau2's own algorithm).
+// The real result files of ../shared/data/tau2 (third-party, byte-identical copies, not in the repository; their
+// sources at pinned commits are listed in docs/tau2-results.md §7), checked against the reference values its
+// README.txt gives (recomputed there with tau2's own algorithm).
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// The unit tests that pin execution accuracy, from ../shared/reference/sql-scoring-and-pass-k.md §3.3.
+// The unit tests that pin execution accuracy: the check values of docs/sql-scoring.md §1.7.
 import { describe, expect, it } from "vitest";
 import { compareResultSets, type CompareOptions } from "../../src/evals/sema4-demo/scorers/resultSets.js";
 import { hasTopLevelOrderBy } from "../../src/evals/sema4-demo/scorers/sqlText.js";

@@ -96,6 +96,7 @@ describe("the sema4-demo scores", () => {
   const wrong = "SELECT name, COUNT(*) FROM t GROUP BY name";
   const trials = (n: number, c: number) => Array.from({ length: n }, (_, i) => ({ sql: i < c ? right : wrong }));
 
+  // The check values of docs/sql-scoring.md §3.3.
   it.each([
     [10, 3, 5, 0.916667, 0],
     [10, 3, 2, 0.533333, 0.066667],

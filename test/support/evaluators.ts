@@ -1,4 +1,5 @@
-// Evaluators used by the protocol tests: the same shapes as the reference captures' eval files.
+// Evaluators used by the protocol tests: the same shapes as the eval files of the wire captures
+// (docs/wire-captures.md §1).
 import { z } from "zod";
 import { EvaluatorRegistry } from "../../src/evals/runtime/registry.js";
 import type { EvaluatorDef, TaskHooks } from "../../src/evals/runtime/types.js";
@@ -26,7 +27,7 @@ export const parameters = {
   sleep_ms: z.number().default(0).describe("Extra async sleep per case (ms)"),
 };
 
-/** Cases like the reference's: `item i` → `ITEM i`. */
+/** Cases like the captures': `item i` → `ITEM i`. */
 export const cases = (n: number) => Array.from({ length: n }, (_, i) => ({ input: `item ${i}`, expected: `ITEM ${i}` }));
 
 export interface TestEvaluatorsOptions {

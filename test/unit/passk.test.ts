@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isSuccess, passAtK, passHatK } from "../../src/metrics/passk.js";
 
 describe("pass@k and pass^k", () => {
+  // The check values of docs/sql-scoring.md §3.3.
   it.each([
     [10, 3, 5, 0.916667, undefined],
     [10, 3, 2, 0.533333, 0.066667],

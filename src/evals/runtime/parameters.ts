@@ -1,5 +1,5 @@
-// Evaluator parameters: how /list describes them (protocol spec §7.2) and how /eval validates a request's values
-// against them before anything runs (§9.4).
+// Evaluator parameters: how /list describes them (docs/devserver-protocol.md §7.2) and how /eval validates a
+// request's values against them before anything runs (§9.4).
 import { Prompt, promptDefinitionToPromptData } from "braintrust";
 import { toJSONSchema } from "zod";
 import { zodToJsonSchema as zodV3ToJsonSchema } from "zod-to-json-schema";
@@ -84,8 +84,9 @@ function validateOne(name: string, decl: unknown, value: unknown): unknown {
 }
 
 /**
- * Validates request values against the declared parameters, applying defaults. Declared names only, as in the
- * reference; without declarations the request's values pass through. A bad value is a 400 naming the parameter.
+ * Validates request values against the declared parameters, applying defaults. Declared names only, as in
+ * `braintrust eval --dev`; without declarations the request's values pass through. A bad value is a 400 naming the
+ * parameter.
  */
 export function validateParameters(values: Json | null | undefined, declared: unknown): Json {
   const given = values ?? {};

@@ -1,7 +1,7 @@
 // Evaluator registry: name -> evaluator. /list serializes it, /eval runs from it.
 import type { EvaluatorDef, RegisteredEvaluator } from "./types.js";
 
-/** The reference's key: the project name, plus ` [experimentName=…]` when the evaluator sets one. */
+/** The key `braintrust eval --dev` uses: the project name, plus ` [experimentName=…]` when the evaluator sets one. */
 export function evalName(projectName: string, experimentName?: string): string {
   return experimentName ? `${projectName} [experimentName=${experimentName}]` : projectName;
 }
@@ -10,8 +10,9 @@ export class EvaluatorRegistry {
   private readonly byName = new Map<string, RegisteredEvaluator>();
 
   /**
-   * Adds an evaluator and returns its key. A clashing name gets `_2`, `_3`… (the reference appends a
-   * constant `_5` whatever the count, so a third one with the same name overwrote the second).
+   * Adds an evaluator and returns its key. A clashing name gets `_2`, `_3`… (`braintrust eval --dev` appends a
+   * constant `_5` whatever the count, so a third one with the same name overwrote the second;
+   * docs/devserver-protocol.md §2).
    */
   register(projectName: string, evaluator: EvaluatorDef, source = "builtin"): string {
     const base = evalName(projectName, evaluator.experimentName);

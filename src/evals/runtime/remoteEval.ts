@@ -46,7 +46,7 @@ export interface RemoteEvalLimits {
 
 const OBJECT_TYPE = { experiment: 1, project_logs: 2, playground_logs: 3 } as const;
 
-/** The parent as an exported span slug, which is what the SDK logs under (the reference's `parseParent`). */
+/** The parent as an exported span slug, which is what the SDK logs under (as the SDK's `parseParent` makes it). */
 function parentSlug(parent: EvalParent): string {
   if (typeof parent === "string") return parent;
   return new SpanComponentsV4({
@@ -108,7 +108,8 @@ export async function runRemoteEval(
     );
   }
 
-  // Without project_id the experiment goes to the evaluator's own project (the reference used "worker-thread").
+  // Without project_id the experiment goes to the evaluator's own project (`braintrust eval --dev` used
+  // "worker-thread", docs/devserver-protocol.md §14).
   const where = request.projectId ? { projectId: request.projectId } : { project: entry.projectName };
   let experiment: Experiment | undefined;
   if (!playground) {

@@ -1,6 +1,6 @@
 // Scorers added in the Playground run as Braintrust functions, invoked through the AI proxy with the caller's
-// login. Unlike the reference, the org is sent too (x-bt-org-name), so a user of several orgs gets the right
-// org's AI secrets.
+// login. Unlike `braintrust eval --dev`, the org is sent too (x-bt-org-name), so a user of several orgs gets the right
+// org's AI secrets (docs/devserver-protocol.md §10.6).
 import { currentSpan, type BraintrustState } from "braintrust";
 import type { Scorer, ScorerArgs, ScoreValue } from "./types.js";
 

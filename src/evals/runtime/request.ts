@@ -11,7 +11,7 @@ const datasetRef = {
   _internal_btql: btql,
 };
 
-// Tried in this order, first match wins (as in the reference's union).
+// Tried in this order, first match wins (as in the SDK's union, docs/devserver-protocol.md §8.2).
 export const evalDataSchema = z.union([
   z.object({ dataset_id: z.string(), ...datasetRef }),
   z.object({ project_name: z.string(), dataset_name: z.string(), ...datasetRef }),

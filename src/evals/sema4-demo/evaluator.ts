@@ -1,11 +1,10 @@
 // The `sema4-demo` evaluator: the SQL agent over the `SQL Gen Tasks` cases, `trials` runs per case, scored by
 // execution accuracy and by pass@k / pass^k over those trials. A Braintrust-Evaluator-shaped object, so the same
 // object serves the Playground (/list, /eval) and `npx braintrust eval` (src/evals/sema4-demo/sql_gen.eval.ts).
-import { z } from "zod";
-import { DEFAULT_MAX_RETRIES, runSqlGenTask } from "../../agent/loop.js";
+import { runSqlGenTask } from "../../agent/loop.js";
 import type { AgentRuntime } from "../../agent/runtime.js";
 import { MODEL_NOT_CONFIGURED, type ModelAccess, type ModelClient } from "../../agent/modelClient.js";
-import { promptParameterDefault, type PromptLike } from "../../agent/prompt.js";
+import type { PromptLike } from "../../agent/prompt.js";
 import type { AgentStep } from "../../agent/types.js";
 import { SQL_TASKS, taskToCase } from "../../data/tasks.js";
 import { AppError, messageOf } from "../../errors.js";
@@ -14,10 +13,8 @@ import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { ReadonlyQueryRunner, SandboxFactory } from "../../sandbox/types.js";
 import { createSqlScorers, type SqlGenOutput, type SqlTrial } from "./scorers/sql.js";
 import type { EvaluatorDef, TaskHooks } from "../runtime/types.js";
+import { SQL_GEN_EVAL_NAME, sqlGenParameters, withDefaults, type EvaluatorDefaults } from "./declaration.js";
 
-export const SQL_GEN_EVAL_NAME = "sema4-demo";
-/** The evaluator's scores, in the order of its `scores`. */
-export const SQL_GEN_SCORES = ["sql_correctness", "pass_at_k", "pass_exp_k"] as const;
 
 export interface SqlGenDeps {
   dbPath: string;
@@ -32,7 +29,7 @@ export interface SqlGenDeps {
   serviceModel?: ModelAccess;
   serviceModelOrgs?: readonly string[];
   /** The model is AGENT_MODEL's; the rest default to the evaluator's own. */
-  defaults: { model: string; maxRetries?: number; trials?: number; k?: number };
+  defaults: EvaluatorDefaults;
   /** Cases when the caller supplies none: by default the built-in twelve tasks. */
   data?: EvaluatorDef["data"];
   /**
@@ -72,31 +69,6 @@ function describeStep(step: AgentStep): string {
   if (step.kind === "submit") return `submit_sql ${step.error ? "rejected" : "accepted"} (${ms})`;
   const input = step.input as { command?: string; path?: string } | undefined;
   return `${step.name} ${input?.command ?? input?.path ?? ""} (${ms})`.replace(/\s+/g, " ");
-}
-
-type Defaults = Required<SqlGenDeps["defaults"]>;
-
-const withDefaults = (d: SqlGenDeps["defaults"]): Defaults => ({
-  model: d.model,
-  maxRetries: d.maxRetries ?? DEFAULT_MAX_RETRIES,
-  trials: d.trials ?? 3,
-  k: d.k ?? 1,
-});
-
-/** What the Playground shows and lets the user change. */
-export function sqlGenParameters(given: SqlGenDeps["defaults"]) {
-  const d = withDefaults(given);
-  return {
-    system_prompt: {
-      type: "prompt" as const,
-      default: promptParameterDefault(d.model),
-      description: "The agent's system prompt; {{db_path}} and {{schema}} are filled in per run",
-    },
-    model: { type: "model" as const, default: d.model, description: "The model the agent calls" },
-    max_retries: z.number().int().min(0).max(10).default(d.maxRetries).describe("Resubmissions after a query that fails or returns nothing"),
-    trials: z.number().int().min(1).max(20).default(d.trials).describe("Agent runs per case"),
-    k: z.number().int().min(1).max(20).default(d.k).describe("k of pass@k and pass^k (at most trials)"),
-  };
 }
 
 export function createSqlGenEvaluator(deps: SqlGenDeps): EvaluatorDef {

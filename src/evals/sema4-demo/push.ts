@@ -1,7 +1,7 @@
 // Publishing the evaluator's inputs through the Recorder: the twelve tasks as the `SQL Gen Tasks` dataset (the
 // one the Playground runs `sema4-demo` on) and the agent's system prompt as a saved prompt. Both are upserts by
 // stable id / slug, so pushing twice changes nothing the second time.
-import { systemPromptDefinition } from "../../agent/prompt.js";
+import { systemPromptDefinition } from "../../agent/systemPrompt.js";
 import { SQL_DATASET_NAME, SQL_TASKS, taskToCase } from "../../data/tasks.js";
 import type { Recorder } from "../../recorder/types.js";
 

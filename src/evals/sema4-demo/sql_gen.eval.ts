@@ -10,12 +10,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { loadConfig } from "../../config.js";
-import { createLogger } from "../../logger.js";
-import { SQL_GEN_EVAL_NAME, SQL_GEN_SCORES, sqlGenParameters } from "./evaluator.js";
+import { loadProcessConfig } from "../../config.js";
+import { createCliLogger } from "../../logger.js";
+import { SQL_GEN_EVAL_NAME, SQL_GEN_SCORES, sqlGenParameters } from "./declaration.js";
 import type { EvaluatorDef, ScorerArgs, TaskHooks } from "../runtime/types.js";
 
-const config = loadConfig();
+const config = loadProcessConfig();
 
 /** The checkout this runs from: the nearest folder up from the working directory with our package.json. */
 function projectRoot(): string {
@@ -45,7 +45,7 @@ function load(): Promise<Standalone> {
     const { tsImport } = (await import(tsxEsmApi(manifest))) as typeof import("tsx/esm/api");
     const standalone = pathToFileURL(path.join(path.dirname(manifest), "src/evals/sema4-demo/standalone.ts")).href;
     const mod = (await tsImport(standalone, pathToFileURL(manifest).href)) as typeof import("./standalone.js");
-    return mod.createStandaloneSqlGenEvaluator(config, createLogger(config));
+    return mod.createStandaloneSqlGenEvaluator(config, createCliLogger(config));
   })();
   return loaded;
 }
@@ -70,6 +70,17 @@ async function using<T>(work: (evaluator: EvaluatorDef) => Promise<T>): Promise<
   }
 }
 
+// The CLI tells only how many cases failed (the reasons with --verbose): each reason is said here, once.
+const said = new Set<string>();
+function sayOnce(error: unknown): never {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (!said.has(reason)) {
+    said.add(reason);
+    process.stderr.write(`${SQL_GEN_EVAL_NAME}: ${reason}\n`);
+  }
+  throw error;
+}
+
 const scores = SQL_GEN_SCORES.map((name, i) =>
   Object.defineProperty((args: ScorerArgs) => using(async (e) => e.scores![i]!(args)), "name", { value: name }),
 );
@@ -80,7 +91,7 @@ Eval(SQL_GEN_EVAL_NAME, {
       const data = e.data;
       return (typeof data === "function" ? await data() : data) as never;
     }),
-  task: (input: unknown, hooks: TaskHooks) => using(async (e) => e.task(input, hooks)),
+  task: (input: unknown, hooks: TaskHooks) => using(async (e) => e.task(input, hooks)).catch(sayOnce),
   scores,
   parameters: sqlGenParameters({ model: config.AGENT_MODEL }),
   maxConcurrency: config.AGENT_CONCURRENCY,

@@ -1,5 +1,5 @@
 // The shapes a results file can take, as lenient zod schemas: only the fields we read are typed, unknown keys
-// pass (every tau2 version adds some), and optional fields may be null or absent (see tau2-results-format.md §9).
+// pass (every tau2 version adds some), and optional fields may be null or absent (docs/tau2-results.md §5).
 import { z } from "zod";
 
 /** How a results file (or a part of a tau2 directory run) is laid out. */

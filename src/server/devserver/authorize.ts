@@ -1,5 +1,5 @@
-// Who is calling: the caller's own Braintrust token and org (protocol spec §5). Every Braintrust call made
-// for a dev-server request uses that caller's login, never a key of the service's.
+// Who is calling: the caller's own Braintrust token and org (docs/devserver-protocol.md §5). Every Braintrust call
+// made for a dev-server request uses that caller's login, never a key of the service's.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { BraintrustState } from "braintrust";
 import type { Caller } from "../../evals/runtime/request.js";
@@ -19,7 +19,8 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 
 /**
  * The token from `x-bt-auth-token`, else from `Authorization: <scheme> <token>` (the scheme is not checked, as in
- * the reference). `null` (any case) means no token. A malformed Authorization header is a 400 on every route.
+ * `braintrust eval --dev`). `null` (any case) means no token. A malformed Authorization header is a 400 on every
+ * route.
  */
 export function parseToken(headers: FastifyRequest["headers"]): string | undefined {
   const btToken = firstHeader(headers["x-bt-auth-token"]);

@@ -1,5 +1,5 @@
-// CORS and Private Network Access exactly as Braintrust's dev server answers them (protocol spec §4), for every
-// path: the Playground calls this service from the browser, so its preflights must succeed before any auth.
+// CORS and Private Network Access exactly as Braintrust's dev server answers them (docs/devserver-protocol.md §4),
+// for every path: the Playground calls this service from the browser, so its preflights must succeed before any auth.
 import fp from "fastify-plugin";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 
@@ -40,7 +40,7 @@ export function makeOriginCheck(extraOrigins: (string | undefined)[]): (origin: 
   return (origin) => exact.has(origin) || PREVIEW_ORIGIN.test(origin);
 }
 
-/** The CORS headers of a request from an allowed origin (or none), in the reference's order. */
+/** The CORS headers of a request from an allowed origin (or none), in the order `braintrust eval --dev` sends them. */
 export function corsHeaders(origin: string | undefined, preflight: boolean): Record<string, string> {
   return {
     ...(origin !== undefined ? { "access-control-allow-origin": origin } : {}),

@@ -1,4 +1,4 @@
-// The Braintrust dev-server protocol's error shapes (protocol spec §5.2, §8.2, §11.7), which its clients match byte
+// The Braintrust dev-server protocol's error shapes (docs/devserver-protocol.md §13), which its clients match byte
 // for byte: {"error":{"message","status"}} for auth and transport errors, {"error":{"message":"Invalid request",
 // "errors":[…]}} for a body that fails its schema, and a flat {"error":"…"} for an unknown evaluator or a bad
 // parameter value.
@@ -12,9 +12,9 @@ export function braintrustErrorBody(err: AppError): unknown {
 }
 
 /**
- * A failed run, as the `error` event's data and the `error` of a non-streaming 500. The reference sent `{}` for
- * ordinary errors; this keeps the message (and HTTP details). It goes out through the run's redactor: what
- * Braintrust or a model endpoint answered may quote a key.
+ * A failed run, as the `error` event's data and the `error` of a non-streaming 500. `braintrust eval --dev` sent `{}`
+ * for ordinary errors; this keeps the message and HTTP details (docs/devserver-protocol.md §11.7). It goes out
+ * through the run's redactor: what Braintrust or a model endpoint answered may quote a key.
  */
 export function evalFailure(e: unknown): Record<string, unknown> {
   const http = e as { status?: unknown; text?: unknown; data?: unknown };

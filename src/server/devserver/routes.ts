@@ -65,10 +65,11 @@ export const devServerRoutes: ZodRoutes<DevServerOptions> = async (app, opts) =>
 
   // Encapsulated: the protocol's error shapes on these routes only.
   app.setErrorHandler(errorHandler({ production: opts.production, redactor: opts.redactor, shape: braintrustErrorBody }));
-  // The caller is checked before the body's schema (preValidation), as the reference does.
+  // The caller is checked before the body's schema (preValidation), as `braintrust eval --dev` does.
   app.addHook("preValidation", parseTokenHook);
-  // Like the reference (Express's json parser skips other types), a body that is not JSON reaches /eval as no
-  // body, so the caller gets the same 400 "Invalid request" a missing body gets, not a 415.
+  // Like `braintrust eval --dev` (Express's json parser skips other types), a body that is not JSON reaches /eval as
+  // no body, so the caller gets the same 400 "Invalid request" a missing body gets, not a 415
+  // (docs/devserver-protocol.md §8.1).
   // Such a body is thrown away, so there is no reason to read more than a little of it (413 beyond).
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 64 * 1024 }, (_request, _body, done) =>
     done(null, undefined),

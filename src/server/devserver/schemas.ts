@@ -1,5 +1,5 @@
-// The /eval request body (protocol spec §8.2), parsed leniently where the reference was strict for no reason:
-// `parent: null` and `scores: null` mean absent. Unknown keys are dropped.
+// The /eval request body (docs/devserver-protocol.md §8.2), parsed leniently where `braintrust eval --dev` was strict
+// for no reason: `parent: null` and `scores: null` mean absent. Unknown keys are dropped.
 import { z } from "zod";
 import { evalDataSchema, evalParentSchema } from "../../evals/runtime/request.js";
 

@@ -1,6 +1,6 @@
-// Server-sent events on a hijacked reply, for every route group that streams: headers go out at once (the reference
-// waited for its first event), and a comment line keeps idle proxies from cutting long runs. A closed connection
-// aborts the run through its requestScope.
+// Server-sent events on a hijacked reply, for every route group that streams: headers go out at once
+// (`braintrust eval --dev` waited for its first event, docs/devserver-protocol.md §11.1), and a comment line keeps
+// idle proxies from cutting long runs. A closed connection aborts the run through its requestScope.
 import type { FastifyReply } from "fastify";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 

@@ -1,7 +1,6 @@
-// Execution accuracy: do two result sets denote the same answer? The rules are those of
-// ../shared/reference/sql-scoring-and-pass-k.md §3.3: names ignored, whole columns permuted (never sorted one by
-// one), rows compared as multisets unless the gold query orders them, NULL equals NULL, text never equals a
-// number, reals equal within a tolerance.
+// Execution accuracy: do two result sets denote the same answer? The rules are those of docs/sql-scoring.md §1:
+// names ignored, whole columns permuted (never sorted one by one), rows compared as multisets unless the gold query
+// orders them, NULL equals NULL, text never equals a number, reals equal within a tolerance.
 //
 // Built for 100k-row results: rows are compared through 32-bit hashes sorted in typed arrays (no string keys,
 // no Map), every hash match is confirmed on the values, and column pairs are pre-filtered by cheap profiles.

@@ -101,7 +101,7 @@ export function createSqlJudge(goldSql: string, options: MatchOptions) {
   };
 }
 
-/** Execution match of one prediction against one gold query (the reference's `sqlExecutionMatch`). */
+/** Execution match of one prediction against one gold query (docs/sql-scoring.md §1). */
 export function sqlExecutionMatch(goldSql: string, predSql: string, options: MatchOptions): Promise<SqlMatch> {
   return createSqlJudge(goldSql, options)(predSql);
 }
