@@ -64,7 +64,7 @@ describe.each(["local", "braintrust"] as const)("a 401 echoing the service's mod
       ...(recording === "braintrust" ? { BRAINTRUST_API_KEY: BT_KEY } : {}),
     });
     const logger = createLogger(config, into(log));
-    recorder = createRecorder(config, logger);
+    recorder = await createRecorder(config, logger);
     app = await buildApp(config, { logger, recorder, sandboxFactory: h.sandboxFactory });
     await app.listen({ port: 0, host: "127.0.0.1" });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
