@@ -10,13 +10,12 @@ WORKDIR /app
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ liblzma-dev \
     && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # The viewer's pages (web/, built by Vite into dist/web, which the runtime serves at /ui/ with the rest of dist).
 COPY web ./web
-RUN npm run build \
+# `npm ci` builds the service too: package.json's prepare runs `npm run build` (tsc into dist/, Vite into dist/web).
+RUN npm ci --no-audit --no-fund \
     && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim AS runtime

@@ -100,7 +100,7 @@ async function main(): Promise<number> {
   // Only warnings on stderr, among the steps; stdout is the answer.
   const logger = createCliLogger(config);
   const services = new Services(config, { logger });
-  const recorder = services.recorder();
+  const recorder = await services.recorder();
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   try {
@@ -110,7 +110,7 @@ async function main(): Promise<number> {
       { question: question || undefined, task_id: args.values.task, model: args.values.model, max_retries: maxRetries },
       { signal: controller.signal, onStep: (s) => process.stderr.write(`${stepLine(s)}\n`) },
     );
-    process.stdout.write(`${report(result, services.localStore().path, { host: config.HOST, port: config.PORT })}\n`);
+    process.stdout.write(`${report(result, (await services.localStore()).path, { host: config.HOST, port: config.PORT })}\n`);
     return result.error ? 1 : 0;
   } catch (e) {
     process.stderr.write(`agent failed: ${isAppError(e) ? e.message : messageOf(e)}\n`);

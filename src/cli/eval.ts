@@ -139,7 +139,7 @@ async function run(
   signal: AbortSignal,
 ): Promise<number> {
   const registry = await services.registry();
-  const entry = registry.get(name);
+  const entry = await registry.get(name);
   if (!entry) throw new UsageError(`no evaluator "${name}"; the evaluators are ${registry.list().map((e) => e.name).join(", ")}`);
   const cases = await loadCases(entry, options.data);
   const given: Record<string, unknown> = {};
@@ -149,13 +149,13 @@ async function run(
   }
   const trialsAsParameter = options.trials !== undefined && declared(entry, "trials");
   if (trialsAsParameter) given.trials = options.trials;
-  const parameters = validateParameters(given, entry.evaluator.parameters);
+  const parameters = await validateParameters(given, entry.evaluator.parameters);
   const runCases = options.trials !== undefined && !trialsAsParameter ? cases.map((c) => ({ ...c, trialCount: options.trials })) : cases;
   const model = typeof parameters.model === "string" ? parameters.model : null;
   const trialCount = typeof parameters.trials === "number" ? parameters.trials : (options.trials ?? entry.evaluator.trialCount ?? 1);
   const total = runCases.reduce((n, c) => n + (c.trialCount ?? entry.evaluator.trialCount ?? 1), 0);
-  const recorder = services.recorder();
-  process.stderr.write(`${entry.name}: ${total} case run(s) into ${recorder.kind === "local" ? services.localStore().path : "Braintrust"}\n`);
+  const recorder = await services.recorder();
+  process.stderr.write(`${entry.name}: ${total} case run(s) into ${recorder.kind === "local" ? (await services.localStore()).path : "Braintrust"}\n`);
   let done = 0;
   const result = await runRecordedEval(
     recorder,
@@ -184,7 +184,7 @@ async function run(
   );
   await recorder.flush();
   const local = recorder.kind === "local";
-  const summary = local ? services.viewerReader().experiment(result.experiment.id).experiment : undefined;
+  const summary = local ? (await services.viewerReader()).experiment(result.experiment.id).experiment : undefined;
   const link = local ? absoluteLink(viewerLinks.experiment(result.experiment.id), { host: config.HOST, port: config.PORT }) : undefined;
   process.stdout.write(`${resultsTable(result, summary, link)}\n`);
   return result.totals.failed > 0 ? 1 : 0;

@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   // Logs go to stderr: stdout is the table.
   const logger = createCliLogger(config);
   const services = new Services(config, { logger });
-  const recorder = services.recorder();
+  const recorder = await services.recorder();
   const spoolDir = spoolDirOf(config.DATA_DIR);
   await sweepSpool(spoolDir);
   const progress = new ProgressLine();

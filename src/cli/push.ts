@@ -18,7 +18,7 @@ async function main(what: string | undefined): Promise<number> {
   const config = loadProcessConfig();
   // Only warnings: stdout says what was written and where.
   const services = new Services(config, { logger: createCliLogger(config) });
-  const recorder = services.recorder();
+  const recorder = await services.recorder();
   const where = (store: string) => (store === "braintrust" ? "Braintrust" : `the local store under ${config.DATA_DIR}`);
   try {
     if (what === "dataset") {

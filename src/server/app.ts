@@ -11,7 +11,6 @@ import { serializerCompiler, validatorCompiler } from "./http/zodSchemas.js";
 import { healthRoutes } from "./health/routes.js";
 import { createLogger, type Logger } from "../logger.js";
 import { Services, type ServiceParts } from "../services.js";
-import { detachFromServerCheckout } from "../braintrust/serverContext.js";
 import { corsPlugin } from "./devserver/cors.js";
 import { devServerRoutes } from "./devserver/routes.js";
 import { rateLimitPlugin } from "./plugins/rateLimit.js";
@@ -51,7 +50,6 @@ declare module "fastify" {
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger(config);
-  detachFromServerCheckout();
   const app = Fastify({
     // pino 10 is ours; Fastify types its logger against the pino it bundles. Same runtime API.
     loggerInstance: logger as unknown as FastifyBaseLogger,
@@ -68,7 +66,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate("appState", { draining: false, shutdown: new AbortController(), logger });
   const services = new Services(config, { ...deps, logger });
   app.addHook("onClose", async () => services.close());
-  const agentRuntime = await services.agentRuntime();
   const { redactor } = services;
   registerErrorHandler(app, { production: config.NODE_ENV === "production", redactor });
   registerJsonBodyParser(app);
@@ -110,9 +107,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // The viewer's pages, its data API and /experiments also take a signed-in browser's session cookie.
   const viewerSessions = new ViewerSessions(config.VIEWER_SESSION_TTL_MS);
   const viewerAuth = makeOperatorAuth({ ...operatorOptions, viewerSessions });
-  const recorder = services.recorder();
-  await app.register(experimentRoutes, { store: services.experimentReader(), authorize: viewerAuth });
-  await app.register(viewerApiRoutes, { reader: services.viewerReader(), authorize: viewerAuth });
+  // Built by the first request that needs them: GET /list needs neither the recorder nor the agent.
+  const recorder = () => services.recorder();
+  const agentRuntime = () => services.agentRuntime();
+  await app.register(experimentRoutes, { store: () => services.experimentReader(), authorize: viewerAuth });
+  await app.register(viewerApiRoutes, { reader: () => services.viewerReader(), authorize: viewerAuth });
   await app.register(pageRoutes, {
     webDir: deps.webDir ?? DEFAULT_WEB_DIR,
     check: makeOperatorCheck({ ...operatorOptions, viewerSessions }),
@@ -146,12 +145,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(healthRoutes, {
     isDraining: () => app.appState.draining,
-    readiness: () => ({
-      evaluators: registry.list().map((e) => e.name),
-      recorder: recorder.kind,
-      sandbox: { mode: agentRuntime.sandboxFactory.mode, reason: agentRuntime.sandboxFactory.reason },
-      model: agentRuntime.modelAccess ? "configured" : "none (set OPENAI_API_KEY, OPENAI_BASE_URL or BRAINTRUST_API_KEY)",
-    }),
+    // Ready means every route can serve: the agent's sandbox is probed here if no request has needed it yet.
+    readiness: async () => {
+      const runtime = await agentRuntime();
+      return {
+        evaluators: registry.list().map((e) => e.name),
+        recorder: services.recorderKind,
+        sandbox: { mode: runtime.sandboxFactory.mode, reason: runtime.sandboxFactory.reason },
+        model: runtime.modelAccess ? "configured" : "none (set OPENAI_API_KEY, OPENAI_BASE_URL or BRAINTRUST_API_KEY)",
+      };
+    },
   });
   return app;
 }

@@ -33,7 +33,7 @@ function capturingLogger() {
 describe("createRecorder", () => {
   it("records locally under DATA_DIR without a key", async () => {
     const { logger, lines } = capturingLogger();
-    const recorder = createRecorder(testConfig({ DATA_DIR: dir }), logger);
+    const recorder = await createRecorder(testConfig({ DATA_DIR: dir }), logger);
     expect(recorder.kind).toBe("local");
     expect((recorder as LocalRecorder).store.path).toBe(join(dir, "sema4.db"));
     await recorder.close();
@@ -42,7 +42,7 @@ describe("createRecorder", () => {
 
   it("records to Braintrust with the configured key, app URL and org, and keeps the key out of the logs", async () => {
     const { logger, lines } = capturingLogger();
-    const recorder = createRecorder(
+    const recorder = await createRecorder(
       testConfig({ BRAINTRUST_API_KEY: "sk-secret-key", BRAINTRUST_APP_URL: fake.url, BRAINTRUST_ORG_NAME: "test-org" }),
       logger,
     );

@@ -19,7 +19,7 @@ export interface ServiceOptions {
   /** Settings over the test defaults; a function of the fake when they name it (its org, its URL). */
   config?: Settings | ((fake: FakeBraintrust) => Settings);
   /** The app's dependencies; a function of the final config when they are built from it (a logger, a recorder). */
-  deps?: AppDeps | ((config: Config) => AppDeps);
+  deps?: AppDeps | ((config: Config) => AppDeps | Promise<AppDeps>);
   /** Options of the fake the service starts for itself and closes with it. */
   fake?: FakeBraintrustOptions;
   /** A fake the test file already runs (useFakeBraintrust), used instead; closing the service leaves it running. */
@@ -34,7 +34,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   try {
     const settings = typeof options.config === "function" ? options.config(fake) : options.config;
     const config = testConfig({ BRAINTRUST_APP_URL: fake.url, ...settings });
-    app = await buildApp(config, typeof options.deps === "function" ? options.deps(config) : options.deps);
+    app = await buildApp(config, typeof options.deps === "function" ? await options.deps(config) : options.deps);
     await app.listen({ port: 0, host: "127.0.0.1" });
   } catch (e) {
     await closeFake();

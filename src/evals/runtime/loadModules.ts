@@ -2,18 +2,27 @@
 // unchanged, and modules that export evaluator objects work too.
 //
 // Each file is bundled with esbuild to CommonJS, as the braintrust CLI does, and run with a `require` that hands
-// it this process's own `braintrust` module. One SDK instance, not two: `Eval()` registers where we read, and the
-// spans a task opens with `traced()` or `wrapOpenAI` nest under the runner's spans. Other packages resolve from
-// the file's folder, else from this project (a file outside it may have no node_modules of its own).
+// it this process's own `braintrust` and `zod` modules. One SDK instance, not two: `Eval()` registers where we read,
+// and the spans a task opens with `traced()` or `wrapOpenAI` nest under the runner's spans. Other packages resolve
+// from the file's folder, else from this project (a file outside it may have no node_modules of its own).
+//
+// A file that takes nothing but `Eval` from the SDK (most eval files: the task and scorers are plain functions)
+// gets an `Eval` of ours that records the definition, as the SDK's does while the CLI loads files for --dev; the
+// SDK itself then loads with the first eval, not at start-up.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { compileFunction } from "node:vm";
-import * as braintrust from "braintrust";
-import { build } from "esbuild";
+import * as zod from "zod";
+import { loadSdk } from "../../braintrust/sdk.js";
+import { lazy } from "../../lib/lazy.js";
 import type { EvaluatorRegistry } from "./registry.js";
 import type { EvaluatorDef } from "./types.js";
 
+interface Registration {
+  projectName: string;
+  evaluator: EvaluatorDef;
+}
 interface LazyRegistration {
   evaluator: EvaluatorDef & { evalName: string; projectName: string };
 }
@@ -23,14 +32,52 @@ interface BraintrustGlobals {
 }
 
 const projectRequire = createRequire(path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../package.json"));
+const loadEsbuild = lazy(() => import("esbuild"));
 
 const looksLikeEvaluator = (v: unknown): v is EvaluatorDef =>
   typeof v === "object" && v !== null && typeof (v as EvaluatorDef).task === "function";
 
-function requireFor(file: string): NodeJS.Require {
+/**
+ * Whether the bundle uses the SDK for more than `Eval`. esbuild binds each `import … from "braintrust"` to a name
+ * (`var import_braintrust = require("braintrust")`) and reads the imports off it where they are used
+ * (`(0, import_braintrust.Eval)(…)`); a namespace or default import goes through `__toESM`, a subpath is another
+ * specifier. Anything but `.Eval` read off those names needs the SDK.
+ */
+export function needsSdk(code: string): boolean {
+  if (/__toESM\(require\(["']braintrust["']\)/.test(code) || /require\(["']braintrust\//.test(code)) return true;
+  const bound = [...code.matchAll(/\bvar ([\w$]+) = require\(["']braintrust["']\);/g)].map((m) => m[1]);
+  if ((code.match(/require\(["']braintrust["']\)/g) ?? []).length !== bound.length) return true;
+  return bound.some((name) => {
+    const escaped = name.replace(/\$/g, "\\$");
+    const uses = [...code.matchAll(new RegExp(`(?<![\\w$.])${escaped}(?![\\w$])(\\.[\\w$]+)?`, "g"))];
+    // The first is the binding itself.
+    return uses.slice(1).some((use) => use[1] !== ".Eval");
+  });
+}
+
+/** The SDK's `Eval()` while the CLI loads files for --dev (`_lazy_load`): it records the definition, runs nothing. */
+function recordingEval(into: Registration[]) {
+  return (name: string, evaluator: EvaluatorDef) => {
+    // Spread as the SDK spreads it: an evaluator's own projectName wins.
+    const { projectName, ...def } = { projectName: name, ...evaluator };
+    into.push({ projectName: String(projectName), evaluator: def });
+    return Promise.resolve({ summary: { scores: {}, metrics: {}, projectName: "", experimentName: "" }, results: [] });
+  };
+}
+
+function requireFor(file: string, braintrust: unknown): NodeJS.Require {
   const local = createRequire(file);
+  const sharedZod = (() => {
+    try {
+      return local.resolve("zod") === projectRequire.resolve("zod");
+    } catch {
+      return true; // not resolvable from the file's folder: it would get this project's anyway
+    }
+  })();
   const require = ((id: string) => {
     if (id === "braintrust") return braintrust;
+    // The same zod as this process's (config, the SDK) rather than its CommonJS copy: one instance, loaded once.
+    if (id === "zod" && sharedZod) return zod;
     try {
       return local(id);
     } catch (e) {
@@ -41,8 +88,9 @@ function requireFor(file: string): NodeJS.Require {
   return Object.assign(require, { resolve: local.resolve, cache: local.cache, main: undefined, extensions: local.extensions });
 }
 
-/** Bundles one file (TypeScript or JavaScript, ESM or CommonJS) and runs it; returns its exports. */
-async function runFile(file: string): Promise<Record<string, unknown>> {
+/** Bundles one file (TypeScript or JavaScript, ESM or CommonJS) and runs it; returns its exports and its `Eval()`s. */
+async function runFile(file: string): Promise<{ exports: Record<string, unknown>; recorded?: Registration[] }> {
+  const { build } = await loadEsbuild();
   const bundle = await build({
     entryPoints: [file],
     bundle: true,
@@ -54,10 +102,12 @@ async function runFile(file: string): Promise<Record<string, unknown>> {
     logLevel: "silent",
   });
   const code = bundle.outputFiles[0].text;
+  const recorded: Registration[] | undefined = needsSdk(code) ? undefined : [];
+  const braintrust = recorded ? { Eval: recordingEval(recorded) } : await loadSdk();
   const module = { exports: {} as Record<string, unknown> };
   const run = compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], { filename: file });
-  run(module.exports, requireFor(file), module, file, path.dirname(file));
-  return module.exports;
+  run(module.exports, requireFor(file, braintrust), module, file, path.dirname(file));
+  return { exports: module.exports, recorded };
 }
 
 /** Imports each file and registers what it defines; returns the names added. Throws naming the file on failure. */
@@ -69,21 +119,25 @@ export async function loadEvalModules(files: string[], registry: EvaluatorRegist
     if (!existsSync(abs)) throw new Error(`EVAL_MODULES: ${file} does not exist`);
     const seen = new Set(Object.keys(g._evals?.evaluators ?? {}));
     g._lazy_load = true;
-    let exports: Record<string, unknown>;
+    let loaded: Awaited<ReturnType<typeof runFile>>;
     try {
-      exports = await runFile(abs);
+      loaded = await runFile(abs);
     } catch (e) {
       throw new Error(`EVAL_MODULES: cannot load ${file}: ${(e as Error).message}`, { cause: e });
     } finally {
       g._lazy_load = false;
     }
-    // `Eval()` under _lazy_load only records the definition in the SDK's registry.
-    for (const [key, reg] of Object.entries(g._evals?.evaluators ?? {})) {
-      if (seen.has(key)) continue;
-      const { evalName: _ignored, projectName, ...def } = reg.evaluator;
-      added.push(registry.register(projectName, def, abs));
-    }
-    for (const [exportName, value] of Object.entries(unwrapDefault(exports))) {
+    // `Eval()` under _lazy_load only records the definition: in the SDK's registry, or in ours.
+    const recorded =
+      loaded.recorded ??
+      Object.entries(g._evals?.evaluators ?? {})
+        .filter(([key]) => !seen.has(key))
+        .map(([, reg]) => {
+          const { evalName: _ignored, projectName, ...evaluator } = reg.evaluator;
+          return { projectName, evaluator: evaluator };
+        });
+    for (const { projectName, evaluator } of recorded) added.push(registry.register(projectName, evaluator, abs));
+    for (const [exportName, value] of Object.entries(unwrapDefault(loaded.exports))) {
       if (!looksLikeEvaluator(value)) continue;
       const projectName = String((value as { name?: unknown }).name ?? value.projectName ?? exportName);
       added.push(registry.register(projectName, value, abs));

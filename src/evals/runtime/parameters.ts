@@ -1,15 +1,23 @@
 // Evaluator parameters: how /list describes them (docs/devserver-protocol.md §7.2) and how /eval validates a
-// request's values against them before anything runs (§9.4).
-import { Prompt, promptDefinitionToPromptData } from "braintrust";
+// request's values against them before anything runs (§9.4). /list is built without the braintrust SDK (loaded for
+// the first eval).
 import { toJSONSchema } from "zod";
-import { zodToJsonSchema as zodV3ToJsonSchema } from "zod-to-json-schema";
+import { loadSdk } from "../../braintrust/sdk.js";
 import { AppError, messageOf } from "../../errors.js";
 
 type Json = Record<string, unknown>;
 
+/** A prompt as evaluators declare its default (the SDK's PromptDefinition, with tools). */
+export type PromptDefinition = ({ messages: unknown[] } | { prompt: string }) & {
+  model: string;
+  params?: Json;
+  templateFormat?: "mustache" | "nunjucks" | "none";
+  tools?: unknown[];
+};
+
 interface PromptDecl {
   type: "prompt";
-  default?: Parameters<typeof promptDefinitionToPromptData>[0] & { tools?: unknown };
+  default?: PromptDefinition;
   description?: string;
 }
 interface ModelDecl {
@@ -31,18 +39,37 @@ function withoutEmpty<T extends Json>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined)) as T;
 }
 
-function zodToJsonSchema(schema: SchemaDecl): Json {
+/** A zod 4 schema as JSON Schema; zod 3 ones (from an eval file's own zod 3) through zod-to-json-schema. */
+async function zodToJsonSchema(schema: SchemaDecl): Promise<Json> {
   if (isObject(schema) && "_zod" in schema) {
     return toJSONSchema(schema as never, { target: "draft-7" });
   }
+  const { zodToJsonSchema: zodV3ToJsonSchema } = await import("zod-to-json-schema");
   return zodV3ToJsonSchema(schema as never);
 }
 
-function serializeOne(name: string, decl: unknown): Json {
+/**
+ * The SDK's promptDefinitionToPromptData, so that /list needs no SDK; test/unit/parameters.test.ts holds the two
+ * to the same output.
+ */
+export function promptDataOf(definition: PromptDefinition): Json {
+  const { tools } = definition;
+  const prompt =
+    "messages" in definition
+      ? { type: "chat", messages: definition.messages, tools: tools && tools.length > 0 ? JSON.stringify(tools) : undefined }
+      : { type: "completion", content: definition.prompt };
+  return {
+    prompt,
+    options: { model: definition.model, params: definition.params },
+    ...(definition.templateFormat ? { template_format: definition.templateFormat } : {}),
+  };
+}
+
+async function serializeOne(name: string, decl: unknown): Promise<Json> {
   if (isPrompt(decl)) {
     return withoutEmpty({
       type: "prompt",
-      default: decl.default ? promptDefinitionToPromptData(decl.default, decl.default.tools as never) : undefined,
+      default: decl.default ? promptDataOf(decl.default) : undefined,
       description: decl.description,
     });
   }
@@ -50,28 +77,29 @@ function serializeOne(name: string, decl: unknown): Json {
     return withoutEmpty({ type: "model", default: decl.default, description: decl.description });
   }
   if (isSchema(decl)) {
-    const schema = zodToJsonSchema(decl);
+    const schema = await zodToJsonSchema(decl);
     return withoutEmpty({ type: "data", schema, default: schema.default, description: schema.description });
   }
   throw new Error(`Parameter '${name}' is neither a prompt, a model nor a zod schema`);
 }
 
 /** The static-parameters container of /list, or undefined when the evaluator declares none. */
-export function serializeParameters(declared: unknown): Json | undefined {
+export async function serializeParameters(declared: unknown): Promise<Json | undefined> {
   if (!isObject(declared)) return undefined;
-  const schema = Object.fromEntries(Object.entries(declared).map(([name, decl]) => [name, serializeOne(name, decl)]));
+  const entries = await Promise.all(Object.entries(declared).map(async ([name, decl]) => [name, await serializeOne(name, decl)]));
   // `source: null` explicitly: older Playground builds required it.
-  return { type: "braintrust.staticParameters", schema, source: null };
+  return { type: "braintrust.staticParameters", schema: Object.fromEntries(entries), source: null };
 }
 
-function validateOne(name: string, decl: unknown, value: unknown): unknown {
+async function validateOne(name: string, decl: unknown, value: unknown): Promise<unknown> {
   if (isPrompt(decl)) {
+    const { Prompt } = await loadSdk();
     if (value !== undefined && value !== null) {
       if (!isObject(value)) throw new Error("expected a prompt object ({prompt, options})");
       return Prompt.fromPromptData(name, value);
     }
     if (!decl.default) throw new Error(`Parameter '${name}' is required`);
-    return Prompt.fromPromptData(name, promptDefinitionToPromptData(decl.default, decl.default.tools as never));
+    return Prompt.fromPromptData(name, promptDataOf(decl.default));
   }
   if (isModel(decl)) {
     const model = value ?? decl.default;
@@ -88,13 +116,13 @@ function validateOne(name: string, decl: unknown, value: unknown): unknown {
  * `braintrust eval --dev`; without declarations the request's values pass through. A bad value is a 400 naming the
  * parameter.
  */
-export function validateParameters(values: Json | null | undefined, declared: unknown): Json {
+export async function validateParameters(values: Json | null | undefined, declared: unknown): Promise<Json> {
   const given = values ?? {};
   if (!isObject(declared)) return given;
   const out: Json = {};
   for (const [name, decl] of Object.entries(declared)) {
     try {
-      out[name] = validateOne(name, decl, given[name]);
+      out[name] = await validateOne(name, decl, given[name]);
     } catch (e) {
       throw new AppError("INVALID_PARAMETER", `Invalid parameter '${name}': ${messageOf(e)}`);
     }

@@ -12,13 +12,14 @@ import {
   type ExperimentSummary,
 } from "braintrust";
 import { SpanComponentsV4, mergeDicts } from "braintrust/util";
+import { ZodError } from "zod";
 import { AppError, messageOf } from "../../errors.js";
 import { watchFlushErrors } from "../../braintrust/flushErrors.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import { makeRemoteScorer, type PlaygroundScorer } from "./remoteScorer.js";
 import { runEvaluator, type OpenRootSpan, type RunnerListener } from "./runner.js";
 import type { TimeBudget } from "./timeBudget.js";
-import type { Caller, EvalData, EvalParent } from "./request.js";
+import { NOT_AN_EXPORTED_SPAN, type Caller, type EvalData, type EvalParent } from "./request.js";
 import type { EvalCase, RegisteredEvaluator } from "./types.js";
 
 export interface RemoteEvalRequest {
@@ -62,6 +63,16 @@ function parentSlug(parent: EvalParent): string {
   } as never).toStr();
 }
 
+/** A `parent` string the SDK cannot decode: a 400, as for any field that fails the body's schema. */
+export function assertExportedSpan(parent: EvalParent | undefined): void {
+  if (typeof parent !== "string") return;
+  try {
+    SpanComponentsV4.fromStr(parent);
+  } catch {
+    throw new ZodError([{ code: "custom", path: ["parent"], message: NOT_AN_EXPORTED_SPAN, input: parent }]);
+  }
+}
+
 function resolveDataset(state: BraintrustState, data: EvalData): Dataset | undefined {
   const common = (d: { dataset_version?: string | null; dataset_environment?: string | null; _internal_btql?: Record<string, unknown> | null }) => ({
     state,
@@ -99,7 +110,7 @@ export async function runRemoteEval(
   listener: RemoteEvalListener,
   limits: RemoteEvalLimits,
 ): Promise<ExperimentSummary> {
-  const { state } = caller;
+  const state = await caller.login.state();
   const { entry, data } = request;
   const dataset = resolveDataset(state, data);
   const baseExperimentName = "experiment_name" in data ? data.experiment_name : undefined;

@@ -1,8 +1,7 @@
 // What one remote eval is asked to run on and under, and who asks: the data and parent of an /eval body (their
 // zod schemas are the types), and the caller whose login every Braintrust call of the run uses.
-import type { BraintrustState } from "braintrust";
-import { SpanComponentsV4 } from "braintrust/util";
 import { z } from "zod";
+import type { BraintrustLogin } from "../../braintrust/sessions.js";
 
 const btql = z.record(z.string(), z.unknown()).nullish();
 const datasetRef = {
@@ -20,21 +19,12 @@ export const evalDataSchema = z.union([
   z.object({ experiment_name: z.string() }),
 ]);
 
-/** An exported span (`span.export()`): the SDK decodes it only once the run has started. */
-const exportedSpan = z.string().refine(
-  (slug) => {
-    try {
-      SpanComponentsV4.fromStr(slug);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "not an exported span (the value of span.export())" },
-);
+/** What `parent` as a string must be; checked with the SDK (parentSlugIssue), which the schema does not load. */
+export const NOT_AN_EXPORTED_SPAN = "not an exported span (the value of span.export())";
 
 export const evalParentSchema = z.union([
-  exportedSpan,
+  // An exported span (`span.export()`): decoded by the SDK before the run starts.
+  z.string(),
   z.object({
     object_type: z.enum(["project_logs", "experiment", "playground_logs"]),
     object_id: z.string(),
@@ -50,7 +40,8 @@ export type EvalParent = z.infer<typeof evalParentSchema>;
 export interface Caller {
   /** Who the login is (org and key, no secret in it): the key of their rate limit and share of the service. */
   id: string;
-  state: BraintrustState;
+  /** Their login; the SDK's state of it is built when a run first needs it. */
+  login: BraintrustLogin;
   token: string;
   orgName: string;
   /** x-bt-project-id: forwarded to function/invoke so project-level AI secrets apply. */

@@ -8,9 +8,10 @@ import { z } from "zod";
 import { AppError, messageOf } from "../../errors.js";
 import type { IngestLimits } from "../../ingest/read/ingestLimits.js";
 import { REQUEST_BODY } from "../../ingest/compute/naming.js";
-import { IngestJob, type IngestProgress, type IngestReport, type IngestSettings } from "../../ingest/ingestJob.js";
+import type { IngestJob, IngestProgress, IngestReport } from "../../ingest/ingestJob.js";
 import { sweepSpool } from "../../ingest/read/spoolFiles.js";
 import { byteLimit } from "../../lib/byteLimit.js";
+import { lazy } from "../../lib/lazy.js";
 import { roundFloats } from "../../lib/roundFloats.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BootstrapOptions } from "../../metrics/bootstrap.js";
@@ -21,7 +22,8 @@ import type { ZodRoutes } from "../http/zodSchemas.js";
 import { serviceErrorBody, toAppError } from "../errorHandler.js";
 
 export interface IngestRoutesOptions {
-  recorder: Recorder;
+  /** Built by the first request that needs it. */
+  recorder: () => Promise<Recorder>;
   /** For error events: a Braintrust failure must not carry the service's key to the caller. */
   redactor: SecretRedactor;
   /** The project when the request names none (BRAINTRUST_PROJECT). */
@@ -51,6 +53,8 @@ const namesSchema = z.object({
 });
 type Names = z.infer<typeof namesSchema>;
 
+const loadIngest = lazy(() => import("../../ingest/ingestJob.js"));
+
 export const ingestRoutes: ZodRoutes<IngestRoutesOptions> = async (app, opts) => {
   // Encapsulated: only this plugin's routes get the raw body stream instead of a parsed one.
   app.removeAllContentTypeParsers();
@@ -58,13 +62,6 @@ export const ingestRoutes: ZodRoutes<IngestRoutesOptions> = async (app, opts) =>
   await app.register(multipart, { limits: { fileSize: opts.bodyLimit, files: 100, fields: 100, parts: 200 } });
   if (opts.authorize) app.addHook("onRequest", opts.authorize);
 
-  const settings: IngestSettings = {
-    recorder: opts.recorder,
-    project: opts.project,
-    spoolDir: opts.spoolDir,
-    limits: opts.limits,
-    bootstrap: opts.bootstrap,
-  };
   const left = await sweepSpool(opts.spoolDir);
   if (left.length > 0) app.log.warn({ files: left.length }, "removed the spool files of stopped processes");
   // A request cut off at shutdown may not reach its own clean-up before the process exits; closing does it.
@@ -84,6 +81,8 @@ export const ingestRoutes: ZodRoutes<IngestRoutesOptions> = async (app, opts) =>
       if (!request.raw.complete) request.raw.resume();
     });
     const query = parseNames(request.query);
+    const [{ IngestJob }, recorder] = await Promise.all([loadIngest(), opts.recorder()]);
+    const settings = { recorder, project: opts.project, spoolDir: opts.spoolDir, limits: opts.limits, bootstrap: opts.bootstrap };
     const wantsEvents = (request.headers.accept ?? "").includes("text/event-stream");
     const run = requestScope(reply, opts.shutdownSignal);
     const sse = wantsEvents ? openSse(reply, { heartbeatMs: opts.heartbeatMs, redactor: opts.redactor }) : undefined;

@@ -2,8 +2,8 @@
 // SSE `step` event as it happens, then `result` (or `error`). A client that goes away cancels the run.
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { askSqlAgent, prepareAsk } from "../../agent/ask.js";
 import type { AgentRuntime } from "../../agent/runtime.js";
+import { lazy } from "../../lib/lazy.js";
 import type { Recorder } from "../../recorder/types.js";
 import { openSse } from "../http/sse.js";
 import { serviceErrorBody, toAppError } from "../errorHandler.js";
@@ -12,8 +12,9 @@ import { requestScope } from "../http/requestScope.js";
 import type { ZodRoutes } from "../http/zodSchemas.js";
 
 export interface AgentRoutesOptions {
-  runtime: AgentRuntime;
-  recorder: Recorder;
+  /** Built by the first request that needs it (its sandbox probe, its database). */
+  runtime: () => Promise<AgentRuntime>;
+  recorder: () => Promise<Recorder>;
   project: string;
   authorize?: (request: FastifyRequest) => Promise<void>;
   requestsPerMinute: number;
@@ -34,6 +35,8 @@ const bodySchema = z
   .strict()
   .refine((b) => b.question !== undefined || b.task_id !== undefined, { message: "give a question (or a task_id)" });
 
+const loadAsk = lazy(() => import("../../agent/ask.js"));
+
 export const agentRoutes: ZodRoutes<AgentRoutesOptions> = async (app, opts) => {
   if (opts.authorize) app.addHook("onRequest", opts.authorize);
 
@@ -41,17 +44,18 @@ export const agentRoutes: ZodRoutes<AgentRoutesOptions> = async (app, opts) => {
   // The limit is a route hook, so it runs after the authorization above and before the body is read.
   app.post("/agent", { onRequest: perMinute(app, opts.requestsPerMinute), bodyLimit: 64 * 1024, schema: { body: bodySchema } }, async (request, reply) => {
     const { body } = request;
+    const [{ askSqlAgent, prepareAsk }, runtime, recorder] = await Promise.all([loadAsk(), opts.runtime(), opts.recorder()]);
     const run = requestScope(reply, opts.shutdownSignal);
-    const where = { recorder: opts.recorder, project: opts.project };
+    const where = { recorder, project: opts.project };
     try {
       if (!(request.headers.accept ?? "").includes("text/event-stream")) {
-        return await askSqlAgent(opts.runtime, where, body, { signal: run.signal });
+        return await askSqlAgent(runtime, where, body, { signal: run.signal });
       }
       // Problems of the request itself are plain HTTP errors, answered before the stream opens.
-      prepareAsk(opts.runtime, body);
-      const sse = openSse(reply, { heartbeatMs: opts.heartbeatMs, redactor: opts.runtime.redactor });
+      prepareAsk(runtime, body);
+      const sse = openSse(reply, { heartbeatMs: opts.heartbeatMs, redactor: runtime.redactor });
       try {
-        const result = await askSqlAgent(opts.runtime, where, body, {
+        const result = await askSqlAgent(runtime, where, body, {
           signal: run.signal,
           onStep: (step) => sse.send("step", JSON.stringify(step)),
         });
@@ -63,7 +67,7 @@ export const agentRoutes: ZodRoutes<AgentRoutesOptions> = async (app, opts) => {
       }
     } finally {
       run.dispose();
-      opts.recorder.flush().catch((err) => request.log.warn({ err }, "recorder flush failed"));
+      recorder.flush().catch((err) => request.log.warn({ err }, "recorder flush failed"));
     }
   });
 };

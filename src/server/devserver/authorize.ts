@@ -1,10 +1,9 @@
 // Who is calling: the caller's own Braintrust token and org (docs/devserver-protocol.md §5). Every Braintrust call
 // made for a dev-server request uses that caller's login, never a key of the service's.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { BraintrustState } from "braintrust";
 import type { Caller } from "../../evals/runtime/request.js";
 import { AppError, isAppError } from "../../errors.js";
-import { callerId, type BraintrustSessions } from "../../braintrust/sessions.js";
+import { callerId, type BraintrustLogin, type BraintrustSessions } from "../../braintrust/sessions.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -48,15 +47,15 @@ export function makeCheckAuthorized(sessions: BraintrustSessions, allowedOrg: st
     if (allowedOrg && orgName !== allowedOrg) {
       throw new AppError("FORBIDDEN", `Org '${orgName}' is not allowed. Only org '${allowedOrg}' is allowed.`);
     }
-    let state: BraintrustState;
+    let login: BraintrustLogin;
     try {
-      state = await sessions.login(token, orgName, request.ip);
+      login = await sessions.login(token, orgName, request.ip);
     } catch (err) {
       if (isAppError(err)) throw err; // too many failed logins from this address: a 429 with Retry-After
       request.log.warn({ err: { message: (err as Error)?.message } }, "Braintrust login refused");
       throw new AppError("UNAUTHORIZED", "Unauthorized");
     }
     const projectId = firstHeader(request.headers["x-bt-project-id"]);
-    request.caller = { id: callerId(state, token), state, token, orgName, ...(projectId ? { projectId } : {}) };
+    request.caller = { id: callerId(login, token), login, token, orgName, ...(projectId ? { projectId } : {}) };
   };
 }

@@ -5,10 +5,10 @@ import type { ExperimentSummary } from "braintrust";
 import { AppError } from "../../errors.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import type { BraintrustSessions } from "../../braintrust/sessions.js";
+import { sdkModule } from "../../braintrust/sdk.js";
 import type { EvaluatorRegistry } from "../../evals/runtime/registry.js";
 import { serializeParameters, validateParameters } from "../../evals/runtime/parameters.js";
-import { scorerName } from "../../evals/runtime/scoring.js";
-import { runRemoteEval, type RemoteEvalListener } from "../../evals/runtime/remoteEval.js";
+import type { RemoteEvalListener } from "../../evals/runtime/remoteEval.js";
 import type { CaseStarted } from "../../evals/runtime/runner.js";
 import { TimeBudget } from "../../evals/runtime/timeBudget.js";
 import { makeCheckAuthorized, parseTokenHook } from "./authorize.js";
@@ -46,22 +46,25 @@ export interface DevServerOptions {
 }
 
 /** The /list body, built once: the registry does not change after start-up. */
-function listBody(registry: EvaluatorRegistry): string {
+async function listBody(registry: EvaluatorRegistry): Promise<string> {
   const defs: Record<string, unknown> = {};
-  for (const { name, evaluator } of registry.list()) {
-    const parameters = serializeParameters(evaluator.parameters);
+  for (const { name, listing } of registry.list()) {
+    const parameters = await serializeParameters(listing.parameters);
     defs[name] = {
       ...(parameters ? { parameters } : {}),
-      scores: (evaluator.scores ?? []).map((s, i) => ({ name: scorerName(s, i) })),
-      classifiers: (evaluator.classifiers ?? []).map((c, i) => ({ name: c.name || `classifier_${i}` })),
+      scores: listing.scores.map((score) => ({ name: score })),
+      classifiers: listing.classifiers.map((classifier) => ({ name: classifier })),
     };
   }
   return JSON.stringify(defs);
 }
 
+/** What runs an eval, loaded with the braintrust SDK by the first /eval: GET /list needs neither. */
+const loadRemoteEval = sdkModule(() => import("../../evals/runtime/remoteEval.js"));
+
 export const devServerRoutes: ZodRoutes<DevServerOptions> = async (app, opts) => {
   const checkAuthorized = makeCheckAuthorized(opts.sessions, opts.allowedOrg);
-  const list = listBody(opts.registry);
+  const list = await listBody(opts.registry);
   const listEtag = `W/"${createHash("sha1").update(list).digest("base64url")}"`;
   let runningEvals = 0;
   const runningByCaller = new Map<string, number>();
@@ -91,9 +94,11 @@ export const devServerRoutes: ZodRoutes<DevServerOptions> = async (app, opts) =>
   const callerChecks = [checkAuthorized, perMinute(app, opts.evalsPerMinute)];
   app.post("/eval", { bodyLimit: opts.evalBodyLimit, preValidation: callerChecks, schema: { body: evalBodySchema } }, async (request, reply) => {
     const { body } = request;
-    const entry = opts.registry.get(body.name);
+    const { runRemoteEval, assertExportedSpan } = await loadRemoteEval();
+    assertExportedSpan(body.parent ?? undefined);
+    const entry = await opts.registry.get(body.name);
     if (!entry) throw new AppError("EVALUATOR_NOT_FOUND", `Evaluator '${body.name}' not found`);
-    const parameters = validateParameters(body.parameters, entry.evaluator.parameters);
+    const parameters = await validateParameters(body.parameters, entry.evaluator.parameters);
     if (runningEvals >= opts.maxConcurrentEvals) {
       throw new AppError("BUSY", `Too many evals running (${runningEvals}); try again shortly`, { retryAfter: 5 });
     }

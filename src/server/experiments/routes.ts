@@ -7,7 +7,8 @@ import type { ExperimentReader } from "../../recorder/localStore.js";
 import type { ZodRoutes } from "../http/zodSchemas.js";
 
 export interface ExperimentRoutesOptions {
-  store: ExperimentReader;
+  /** The local store, opened by the first request that reads it. */
+  store: () => Promise<ExperimentReader>;
   /** Operator auth, before anything is read. */
   authorize?: (request: FastifyRequest) => Promise<void>;
 }
@@ -20,11 +21,11 @@ const pageSchema = z.object({
 
 export const experimentRoutes: ZodRoutes<ExperimentRoutesOptions> = async (app, { store, authorize }) => {
   if (authorize) app.addHook("onRequest", authorize);
-  app.get("/experiments", async () => ({ experiments: store.listExperiments() }));
+  app.get("/experiments", async () => ({ experiments: (await store()).listExperiments() }));
 
   app.get("/experiments/:id", { schema: { params: paramsSchema, querystring: pageSchema } }, async (request) => {
     const { id } = request.params;
-    const found = store.getExperiment(id, request.query);
+    const found = (await store()).getExperiment(id, request.query);
     if (!found) throw new AppError("NOT_FOUND", `Experiment ${id} not found`);
     return found;
   });

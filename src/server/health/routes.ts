@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 
 export interface HealthOptions {
   /** Facts about the running service that /readyz reports (sandbox mode, recorder, evaluators). */
-  readiness: () => Record<string, unknown>;
+  readiness: () => Promise<Record<string, unknown>>;
   isDraining: () => boolean;
 }
 
@@ -10,6 +10,6 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, opts)
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
     if (opts.isDraining()) return reply.status(503).send({ status: "draining" });
-    return { status: "ready", ...opts.readiness() };
+    return { status: "ready", ...(await opts.readiness()) };
   });
 };

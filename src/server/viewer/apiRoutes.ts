@@ -22,7 +22,8 @@ import {
 import type { ZodRoutes } from "../http/zodSchemas.js";
 
 export interface ViewerApiOptions {
-  reader: ViewerReader;
+  /** The read model, built by the first request that reads it. */
+  reader: () => Promise<ViewerReader>;
   authorize: (request: FastifyRequest) => Promise<void>;
 }
 
@@ -34,38 +35,38 @@ export const viewerApiRoutes: ZodRoutes<ViewerApiOptions> = async (app, { reader
   });
 
   app.get("/api/experiments", { schema: { querystring: experimentsQuerySchema, response: { 200: experimentListSchema } } }, async (request) =>
-    reader.listExperiments(request.query),
+    (await reader()).listExperiments(request.query),
   );
 
   app.get(
     "/api/experiments/:id",
     { schema: { params: experimentParamsSchema, response: { 200: experimentDetailSchema } } },
-    async (request) => reader.experiment(request.params.id),
+    async (request) => (await reader()).experiment(request.params.id),
   );
 
   app.get(
     "/api/experiments/:id/tasks",
     { schema: { params: experimentParamsSchema, querystring: tasksQuerySchema, response: { 200: taskPageSchema } } },
-    async (request) => reader.tasks(request.params.id, request.query),
+    async (request) => (await reader()).tasks(request.params.id, request.query),
   );
 
   app.get(
     "/api/traces/:objectType/:objectId/:rootSpanId",
     { schema: { params: traceParamsSchema, querystring: traceQuerySchema, response: { 200: traceSchema } } },
-    async (request) => reader.trace(request.params, request.query),
+    async (request) => (await reader()).trace(request.params, request.query),
   );
 
   app.get(
     "/api/traces/:objectType/:objectId/:rootSpanId/spans/:spanId",
     { schema: { params: spanParamsSchema, response: { 200: spanDetailSchema } } },
-    async (request) => reader.span(request.params),
+    async (request) => (await reader()).span(request.params),
   );
 
   app.get("/api/logs", { schema: { querystring: logsQuerySchema, response: { 200: logPageSchema } } }, async (request) =>
-    reader.logs(request.query),
+    (await reader()).logs(request.query),
   );
 
   app.get("/api/compare", { schema: { querystring: compareQuerySchema, response: { 200: comparisonSchema } } }, async (request) =>
-    reader.compare(request.query),
+    (await reader()).compare(request.query),
   );
 };

@@ -20,6 +20,7 @@ import {
 const run = promisify(execFile);
 const stages = readRepoDockerfile();
 const runtime = runtimeStage(stages);
+const pkg = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string> };
 
 describe("Dockerfile", () => {
   it("passes dockerfile-utils lint with no diagnostics", async () => {
@@ -29,7 +30,7 @@ describe("Dockerfile", () => {
   });
 
   it("meets the deploy policy", () => {
-    expect(policyViolations(stages)).toEqual([]);
+    expect(policyViolations(stages, pkg.scripts)).toEqual([]);
   });
 
   it("builds in a stage of its own and runs as node's unprivileged user", () => {
@@ -37,9 +38,8 @@ describe("Dockerfile", () => {
     expect(stageUser(runtime)).toBe("node");
   });
 
-  it("starts `npm run start:prod`'s command under tini", () => {
-    const pkg = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8"));
-    expect(execForm(ofKeyword(runtime, "CMD").at(-1))!.join(" ")).toBe(pkg.scripts["start:prod"]);
+  it("starts `npm start`'s command under tini", () => {
+    expect(execForm(ofKeyword(runtime, "CMD").at(-1))!.join(" ")).toBe(pkg.scripts.start);
     expect(pkg.scripts.build).toMatch(/^tsc -p tsconfig\.build\.json/);
     expect(execForm(ofKeyword(runtime, "ENTRYPOINT").at(-1))).toEqual(["/usr/bin/tini", "--"]);
   });
@@ -113,6 +113,19 @@ CMD node dist/main.js
         "HEALTHCHECK is missing or not an exec-form CMD",
       ]),
     );
+  });
+
+  it("counts `npm ci` as the compile step only when it runs package.json's prepare and that builds", () => {
+    const image = (install: string) => `
+FROM node:22-bookworm-slim AS build
+COPY package.json package-lock.json ./
+RUN ${install} && npm prune --omit=dev
+FROM node:22-bookworm-slim
+`;
+    const building = { prepare: "npm run build", build: "tsc -p tsconfig.build.json" };
+    expect(policyViolations(parseDockerfile(image("npm ci")), building)).not.toContain("the build stage does not compile");
+    expect(policyViolations(parseDockerfile(image("npm ci --ignore-scripts")), building)).toContain("the build stage does not compile");
+    expect(policyViolations(parseDockerfile(image("npm ci")), { build: "tsc" })).toContain("the build stage does not compile");
   });
 
   it("refuses a single-stage image", () => {

@@ -118,8 +118,11 @@ const COMPILERS = ["gcc", "g++", "make", "build-essential", "python3", "python3-
 const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)/i;
 const RUNTIME_PACKAGES = ["tini", "sqlite3", "bubblewrap"];
 
-/** Every way the Dockerfile departs from the deploy policy, one sentence each; empty when it complies. */
-export function policyViolations(stages: Stage[]): string[] {
+/**
+ * Every way the Dockerfile departs from the deploy policy, one sentence each; empty when it complies. `scripts` are
+ * package.json's: an `npm ci` that runs them compiles when `prepare` runs the build.
+ */
+export function policyViolations(stages: Stage[], scripts: Record<string, string> = {}): string[] {
   const problems: string[] = [];
   if (stages.length < 2) problems.push("needs a build stage and a runtime stage");
   for (const stage of stages) {
@@ -144,7 +147,10 @@ export function policyViolations(stages: Stage[]): string[] {
   const build = stages.slice(0, -1);
   const buildRuns = build.flatMap((s) => ofKeyword(s, "RUN").map((r) => r.getArgumentsContent() ?? ""));
   if (!buildRuns.some((r) => /\bnpm ci\b/.test(r))) problems.push("the build stage does not `npm ci`");
-  if (!buildRuns.some((r) => /\bnpm run build\b|\btsc\b/.test(r))) problems.push("the build stage does not compile");
+  const compiles = (run: string) =>
+    /\bnpm run build\b|\btsc\b/.test(run) ||
+    (/\bnpm ci\b/.test(run) && !/--ignore-scripts\b/.test(run) && /\bnpm run build\b|\btsc\b/.test(scripts.prepare ?? ""));
+  if (!buildRuns.some(compiles)) problems.push("the build stage does not compile");
   if (!buildRuns.some((r) => /\bnpm prune --omit=dev\b/.test(r))) problems.push("the build stage keeps dev dependencies");
   if (!sources.includes("package-lock.json")) problems.push("the lockfile is not copied for `npm ci`");
 

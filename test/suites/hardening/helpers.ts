@@ -35,6 +35,9 @@ export async function startHardened(
     },
     deps: { registry: testRegistry(), ...deps },
   });
+  // Ready as a deploy's check sees it: /readyz answers once the agent's sandbox is probed, which the service
+  // otherwise leaves to the first request that needs it.
+  await fetch(`${svc.base}/readyz`);
   return {
     ...svc,
     dataDir,

@@ -1,6 +1,7 @@
-// The service from its source, as `npm start` runs it: defaults without any key, a clear stop on bad configuration,
-// and a graceful drain on SIGTERM. Node itself with tsx's loader, not the tsx command: signals reach the service
-// directly, not through the command's relay (which, on a busy machine, could end the service before its drain).
+// The service from its source (`npm run dev`; `npm start` runs the same main.ts compiled into dist/): defaults
+// without any key, a clear stop on bad configuration, and a graceful drain on SIGTERM. Node itself with tsx's loader,
+// not the tsx command: signals reach the service directly, not through the command's relay (which, on a busy machine,
+// could end the service before its drain).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

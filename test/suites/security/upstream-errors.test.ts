@@ -61,9 +61,9 @@ describe.each(["local", "braintrust"] as const)("a 401 echoing the service's mod
         LOG_LEVEL: "debug",
         ...(recording === "braintrust" ? { BRAINTRUST_API_KEY: BT_KEY } : {}),
       }),
-      deps: (config) => {
+      deps: async (config) => {
         const logger = createLogger(config, into(log));
-        recorder = createRecorder(config, logger);
+        recorder = await createRecorder(config, logger);
         return { logger, recorder, sandboxFactory: h.sandboxFactory };
       },
     });
