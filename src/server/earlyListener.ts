@@ -1,6 +1,6 @@
-// The port opens before the app is built, which takes a second or more (the braintrust SDK, the sandbox probe,
-// evaluator modules). Meanwhile liveness answers at once (what Modal's web_server and Fly's checks wait for), and
-// every other request waits on its connection for the app instead of being refused; /readyz says "starting".
+// The port opens before the app is built (Fastify, the evaluator modules; the braintrust SDK and the agent's
+// sandbox wait for the first request that needs them). Meanwhile liveness answers at once (what Modal's web_server
+// and Fly's checks wait for), and every other request waits on its connection for the app instead of being refused; /readyz says "starting".
 import http from "node:http";
 import { corsHeaders, makeOriginCheck } from "./devserver/cors.js";
 
