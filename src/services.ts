@@ -14,7 +14,7 @@ import type { LocalStore } from "./recorder/localStore.js";
 import type { Recorder } from "./recorder/types.js";
 import { serviceRedactor } from "./redaction.js";
 import type { SandboxFactory } from "./sandbox/types.js";
-import { ViewerReader } from "./viewer/readModel/viewerReader.js";
+import type { ViewerReader } from "./viewer/readModel/viewerReader.js";
 
 export interface ServiceParts {
   logger?: Logger;
@@ -75,7 +75,10 @@ export class Services {
 
   /** The viewer's read model, over the same store as experimentReader(). */
   viewerReader(): Promise<ViewerReader> {
-    return this.once("viewerReader", async () => new ViewerReader(await this.experimentReader()));
+    return this.once("viewerReader", async () => {
+      const [{ ViewerReader }, store] = await Promise.all([import("./viewer/readModel/viewerReader.js"), this.experimentReader()]);
+      return new ViewerReader(store);
+    });
   }
 
   /** The local store under DATA_DIR, one connection for the whole process. */
