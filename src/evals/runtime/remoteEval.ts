@@ -4,7 +4,7 @@ import {
   flush,
   initDataset,
   initExperiment,
-  traced,
+  spanComponentsToObjectId,
   withParent,
   type BraintrustState,
   type Dataset,
@@ -14,6 +14,7 @@ import {
 import { SpanComponentsV4, mergeDicts } from "braintrust/util";
 import { ZodError } from "zod";
 import { AppError, messageOf } from "../../errors.js";
+import { rowRoots } from "../../braintrust/caseRows.js";
 import { watchFlushErrors } from "../../braintrust/flushErrors.js";
 import type { SecretRedactor } from "../../lib/secretRedactor.js";
 import { makeRemoteScorer, type PlaygroundScorer } from "./remoteScorer.js";
@@ -164,10 +165,24 @@ export async function runRemoteEval(
     : undefined;
 
   const slug = request.parent !== undefined ? parentSlug(request.parent) : undefined;
-  const parentEvent = slug ? (SpanComponentsV4.fromStr(slug).data.propagated_event ?? {}) : {};
-  const openRootSpan: OpenRootSpan = experiment
-    ? (args, cb) => experiment.traced(cb, args)
-    : (args, cb) => traced(cb, { ...(args as object), state });
+  const parent = slug ? SpanComponentsV4.fromStr(slug).data : undefined;
+  const parentEvent = parent?.propagated_event ?? {};
+  // Each case's rows are built by caseRows.ts, where the SDK's spans would have put them: the experiment, or the
+  // Playground's log (under its parent row when the parent names one, with its generation on every row).
+  const openRootSpan: OpenRootSpan = await rowRoots(
+    experiment
+      ? { state, objectType: OBJECT_TYPE.experiment, objectId: await experiment.id }
+      : {
+          state,
+          objectType: parent!.object_type,
+          objectId: await spanComponentsToObjectId({ components: SpanComponentsV4.fromStr(slug!), state }),
+          parentSpanIds:
+            parent!.row_id && parent!.span_id && parent!.root_span_id
+              ? { spanId: parent!.span_id, rootSpanId: parent!.root_span_id }
+              : undefined,
+          propagatedEvent: parent!.propagated_event ?? undefined,
+        },
+  );
 
   const scorers = [
     ...(entry.evaluator.scores ?? []),
@@ -181,7 +196,8 @@ export async function runRemoteEval(
         parameters: request.parameters,
         scorers,
         openRootSpan,
-        scorerPropagatedEvent: mergeDicts({ ...parentEvent }, { span_attributes: { purpose: "scorer" } }),
+        // A deep copy: mergeDicts writes into the nested span_attributes, which the case and task rows share.
+        scorerPropagatedEvent: mergeDicts(structuredClone(parentEvent), { span_attributes: { purpose: "scorer" } }),
         originOf,
         defaultConcurrency: limits.defaultConcurrency,
         caseTimeoutMs: limits.caseTimeoutMs,

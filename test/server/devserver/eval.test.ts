@@ -157,6 +157,10 @@ describe("playground mode (parent)", () => {
     }
     const scorerRows = rows.filter((row) => (row.span_attributes as { type: string }).type === "score");
     expect(scorerRows.every((row) => (row.span_attributes as { purpose: string }).purpose === "scorer")).toBe(true);
+    // The generation is shared by every row; a scorer's purpose is its own, not its case's or task's.
+    const others = rows.filter((row) => (row.span_attributes as { type: string }).type !== "score");
+    expect(others).toHaveLength(6);
+    expect(others.map((row) => (row.span_attributes as { purpose?: string }).purpose)).toEqual(others.map(() => undefined));
   });
 
   it("accepts parent: null as absent (the reference answered 400)", async () => {
