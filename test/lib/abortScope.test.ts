@@ -2,6 +2,23 @@ import { describe, expect, it } from "vitest";
 import { abortScope } from "../../src/lib/abortScope.js";
 
 describe("abortScope", () => {
+  it("is the parent of as many scopes as run at once without Node's listener-leak warning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const evalScope = abortScope([new AbortController().signal]);
+      // One child per case running at once (EVAL_DEFAULT_CONCURRENCY is 64); each lets go when disposed.
+      const cases = Array.from({ length: 64 }, () => abortScope([evalScope.signal]));
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
+      for (const c of cases) c.dispose();
+      evalScope.dispose();
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("aborts with a parent's reason, or with its own at the deadline", async () => {
     const parent = new AbortController();
     const scope = abortScope([parent.signal]);
