@@ -11,8 +11,10 @@ import path from "node:path";
 import { compileFunction } from "node:vm";
 import * as braintrust from "braintrust";
 import { build } from "esbuild";
+import { ConfigError } from "../../config.js";
 import type { EvaluatorRegistry } from "./registry.js";
 import type { EvaluatorDef } from "./types.js";
+import { messageOf } from "../../errors.js";
 
 interface LazyRegistration {
   evaluator: EvaluatorDef & { evalName: string; projectName: string };
@@ -60,20 +62,28 @@ async function runFile(file: string): Promise<Record<string, unknown>> {
   return module.exports;
 }
 
-/** Imports each file and registers what it defines; returns the names added. Throws naming the file on failure. */
+/**
+ * Imports each file and registers what it defines; returns the names added. A file that is missing or does not load
+ * is a ConfigError of one line naming the setting, the file and what to do: the service cannot start without it.
+ */
 export async function loadEvalModules(files: string[], registry: EvaluatorRegistry): Promise<string[]> {
   const g = globalThis as unknown as BraintrustGlobals;
   const added: string[] = [];
+  const refuse = (file: string, problem: string, remedy: string) =>
+    new ConfigError(`EVAL_MODULES=${files.join(",")}: ${files.length > 1 ? `${file}: ` : ""}${problem}; ${remedy}`);
   for (const file of files) {
     const abs = path.resolve(file);
-    if (!existsSync(abs)) throw new Error(`EVAL_MODULES: ${file} does not exist`);
+    if (!existsSync(abs)) {
+      throw refuse(file, `no such file (${abs})`, "set EVAL_MODULES to comma-separated paths of existing .ts or .js evaluator files");
+    }
     const seen = new Set(Object.keys(g._evals?.evaluators ?? {}));
     g._lazy_load = true;
     let exports: Record<string, unknown>;
     try {
       exports = await runFile(abs);
     } catch (e) {
-      throw new Error(`EVAL_MODULES: cannot load ${file}: ${(e as Error).message}`, { cause: e });
+      const reason = messageOf(e).replace(/\s*\n\s*/g, " ");
+      throw refuse(file, `the file does not load: ${reason}`, "fix it, or leave it out of EVAL_MODULES");
     } finally {
       g._lazy_load = false;
     }
