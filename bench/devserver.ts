@@ -124,7 +124,7 @@ function coldCommand(server: Server, command: string[], port: number): string {
 
 async function measure(server: Server, round: number): Promise<Round> {
   const { label, port } = server;
-  const child = start(server.command[0]!, [...server.command.slice(1), ...server.portArgs(port)], server.env(port), path.join(out, `${label}.log`));
+  const child = start(server.command[0], [...server.command.slice(1), ...server.portArgs(port)], server.env(port), path.join(out, `${label}.log`));
   await waitFor(`http://127.0.0.1:${port}/`);
   const json = path.join(out, `${label}-${round}.json`);
   benchClient(["--base", `http://127.0.0.1:${port}`, "--pid", String(child.pid), "--reps", REPS,
@@ -157,7 +157,7 @@ function loadRound(server: Server, round: number): Round {
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 /** Medians over every repetition of every round; the soak's drift per round. */
@@ -176,7 +176,7 @@ function figures(rounds: Round[]) {
     first100: median(evalRuns("trivial n=100 stream").map((x: any) => x.first_event_ms)),
     first1000: median(evalRuns("trivial n=1000 stream").map((x: any) => x.first_event_ms)),
     // Growth over the soak, from after its first eval (JIT and pools warm up there) to its last.
-    drifts: rounds.map((r) => (r.soak.at(-1)! - r.soak[1]!) / r.soak[1]!),
+    drifts: rounds.map((r) => (r.soak.at(-1)! - r.soak[1]) / r.soak[1]),
     soakRange: `${Math.min(...rounds.flatMap((r) => r.soak)).toFixed(0)}–${Math.max(...rounds.flatMap((r) => r.soak)).toFixed(0)} MB`,
     ok: rounds.every((r) => r.results.eval.every((e: any) => e.runs.every((x: any) => x.ok))),
     load: rounds.map((r) => r.results.loadavg_start[0].toFixed(1)).join(", "),
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
   // REPORT_ONLY=1 rebuilds the table from the last run's raw numbers in bench/out.
   const rounds = Array.from({ length: ROUNDS }, (_, i) => i);
   if (process.env.REPORT_ONLY) {
-    return report(rounds.map((i) => loadRound(servers[0]!, i)), rounds.map((i) => loadRound(servers[1]!, i)));
+    return report(rounds.map((i) => loadRound(servers[0], i)), rounds.map((i) => loadRound(servers[1], i)));
   }
   execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
   const fake = start("node", [path.join(peerBench, "fake-bt-api.mjs")], { FAKE_PORT: String(FAKE), FAKE_LOG: path.join(out, "fake-api.jsonl"), FAKE_LOG_BODIES: "0" }, path.join(out, "fake.log"));
@@ -252,9 +252,9 @@ async function main(): Promise<void> {
   try {
     const results: Round[][] = [[], []];
     for (const i of rounds) {
-      for (const [k, server] of servers.entries()) results[k]!.push(await measure(server, i));
+      for (const [k, server] of servers.entries()) results[k].push(await measure(server, i));
     }
-    report(results[0]!, results[1]!);
+    report(results[0], results[1]);
   } finally {
     fake.kill("SIGTERM");
   }

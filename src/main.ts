@@ -1,6 +1,6 @@
 // Reads config, opens the port, builds the app, and drains on SIGTERM/SIGINT. Nothing else.
-// The app is imported only after the port is open: loading it (the braintrust SDK, the sandbox probe, evaluator
-// modules) takes a second or more, during which the early listener answers liveness and holds other requests.
+// The app is imported only after the port is open: loading it (Fastify, the evaluator modules) takes a moment,
+// during which the early listener answers liveness and holds other requests.
 import { ConfigError, loadProcessConfig, type Config } from "./config.js";
 import { isAppError } from "./errors.js";
 import { listenEarly } from "./server/earlyListener.js";
@@ -10,21 +10,49 @@ function readConfig(): Config {
   try {
     return loadProcessConfig();
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(2);
-    }
+    if (e instanceof ConfigError) stopWith(e.message);
     throw e;
+  }
+}
+
+/** A start-up mistake of the operator's: one line naming the setting and what to do, no stack, exit code 2. */
+function stopWith(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+/** What a failed listen means for the operator, or undefined for errors that are not theirs to fix. */
+function listenProblem(e: unknown, config: Config): string | undefined {
+  const port = `PORT=${config.PORT}`;
+  const host = `HOST=${config.HOST}`;
+  switch ((e as NodeJS.ErrnoException).code) {
+    case "EADDRINUSE":
+      return `${port}: the port is in use by another process (on ${host}); stop it or set PORT to a free port`;
+    case "EACCES":
+      return `${port}: this user may not listen on the port (below 1024 needs privileges); set PORT to 1024 or more`;
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `${host}: not an address of this machine; set HOST to 0.0.0.0 (every interface), 127.0.0.1 or one of its addresses`;
+    default:
+      return undefined;
   }
 }
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const early = await listenEarly({
-    port: config.PORT,
-    host: config.HOST,
-    extraOrigins: [config.BRAINTRUST_APP_URL, config.WHITELISTED_ORIGIN],
-  });
+  let early: Awaited<ReturnType<typeof listenEarly>>;
+  try {
+    early = await listenEarly({
+      port: config.PORT,
+      host: config.HOST,
+      extraOrigins: [config.BRAINTRUST_APP_URL, config.WHITELISTED_ORIGIN],
+    });
+  } catch (e) {
+    const problem = listenProblem(e, config);
+    if (problem) stopWith(problem);
+    throw e;
+  }
   let stop: (signal: string) => void = () => process.exit(0);
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
@@ -39,11 +67,9 @@ async function main(): Promise<void> {
     await app.ready();
   } catch (e) {
     await early.fail();
-    // A start-up check that cannot pass here (e.g. no sandbox mode allowed on this host): say so and stop.
-    if (isAppError(e) && e.code === "NOT_CONFIGURED") {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(2);
-    }
+    // A setting the app cannot start with (an EVAL_MODULES file that does not load), or a start-up check that cannot
+    // pass here (no sandbox mode allowed on this host): say so and stop.
+    if (e instanceof ConfigError || (isAppError(e) && e.code === "NOT_CONFIGURED")) stopWith(e.message);
     throw e;
   }
   early.serve();

@@ -6,9 +6,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ZodError } from "zod";
 import { AppError, isAppError } from "../errors.js";
 import type { SecretRedactor } from "../lib/secretRedactor.js";
+import { unsupportedMediaType } from "./http/mediaTypes.js";
 
-/** A route group's error body for an AppError. */
-type ErrorShape = (err: AppError) => unknown;
+/** A route group's error body for an AppError (the request for messages that depend on what was sent). */
+type ErrorShape = (err: AppError, request: FastifyRequest) => unknown;
 
 /** The service's error body. */
 export function serviceErrorBody(err: AppError): { error: { code: string; message: string; status: number; details?: unknown } } {
@@ -51,6 +52,7 @@ export interface ErrorHandlerOptions {
 export function errorHandler({ production, redactor, shape }: ErrorHandlerOptions) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     let appError = toAppError(err);
+    if ((err as FastifyError)?.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") appError = unsupportedMediaType(request);
     if (appError.statusCode >= 500) {
       request.log.error({ err }, "request failed");
     } else {
@@ -61,7 +63,7 @@ export function errorHandler({ production, redactor, shape }: ErrorHandlerOption
       appError = new AppError("INTERNAL", "Internal server error", { details: appError.details });
     }
     if (appError.retryAfter !== undefined) reply.header("retry-after", String(appError.retryAfter));
-    return reply.status(appError.statusCode).send(redactor.value(shape(appError)));
+    return reply.status(appError.statusCode).send(redactor.value(shape(appError, request)));
   };
 }
 

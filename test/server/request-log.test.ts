@@ -43,7 +43,7 @@ const msgKeys = (line: string) => line.match(/"msg":/g)?.length ?? 0;
 describe("the log line of a refused request", () => {
   it("has one msg, and the error's code and message under their own keys, on the dev-server routes and the others", async () => {
     const refusals: [() => Promise<unknown>, { code: string; error: string }][] = [
-      [() => app.inject({ method: "GET", url: "/list" }), { code: "UNAUTHORIZED", error: "Unauthorized" }],
+      [() => app.inject({ method: "GET", url: "/list" }), { code: "UNAUTHORIZED", error: expect.stringMatching(/^Unauthorized: send a Braintrust API key/) }],
       [
         () => app.inject({ method: "POST", url: "/admin/push-dataset" }),
         { code: "UNAUTHORIZED", error: "Send Authorization: Bearer <ADMIN_TOKEN or Braintrust API key>" },

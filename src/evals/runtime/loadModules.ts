@@ -16,8 +16,10 @@ import { compileFunction } from "node:vm";
 import * as zod from "zod";
 import { loadSdk } from "../../braintrust/sdk.js";
 import { lazy } from "../../lib/lazy.js";
+import { ConfigError } from "../../config.js";
 import type { EvaluatorRegistry } from "./registry.js";
 import type { EvaluatorDef } from "./types.js";
+import { messageOf } from "../../errors.js";
 
 interface Registration {
   projectName: string;
@@ -110,20 +112,28 @@ async function runFile(file: string): Promise<{ exports: Record<string, unknown>
   return { exports: module.exports, recorded };
 }
 
-/** Imports each file and registers what it defines; returns the names added. Throws naming the file on failure. */
+/**
+ * Imports each file and registers what it defines; returns the names added. A file that is missing or does not load
+ * is a ConfigError of one line naming the setting, the file and what to do: the service cannot start without it.
+ */
 export async function loadEvalModules(files: string[], registry: EvaluatorRegistry): Promise<string[]> {
   const g = globalThis as unknown as BraintrustGlobals;
   const added: string[] = [];
+  const refuse = (file: string, problem: string, remedy: string) =>
+    new ConfigError(`EVAL_MODULES=${files.join(",")}: ${files.length > 1 ? `${file}: ` : ""}${problem}; ${remedy}`);
   for (const file of files) {
     const abs = path.resolve(file);
-    if (!existsSync(abs)) throw new Error(`EVAL_MODULES: ${file} does not exist`);
+    if (!existsSync(abs)) {
+      throw refuse(file, `no such file (${abs})`, "set EVAL_MODULES to comma-separated paths of existing .ts or .js evaluator files");
+    }
     const seen = new Set(Object.keys(g._evals?.evaluators ?? {}));
     g._lazy_load = true;
     let loaded: Awaited<ReturnType<typeof runFile>>;
     try {
       loaded = await runFile(abs);
     } catch (e) {
-      throw new Error(`EVAL_MODULES: cannot load ${file}: ${(e as Error).message}`, { cause: e });
+      const reason = messageOf(e).replace(/\s*\n\s*/g, " ");
+      throw refuse(file, `the file does not load: ${reason}`, "fix it, or leave it out of EVAL_MODULES");
     } finally {
       g._lazy_load = false;
     }

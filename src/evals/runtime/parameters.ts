@@ -91,6 +91,50 @@ export async function serializeParameters(declared: unknown): Promise<Json | und
   return { type: "braintrust.staticParameters", schema: Object.fromEntries(entries), source: null };
 }
 
+/** What a JSON schema accepts, in words: said when a value is refused. */
+function allowedBy(schema: Json): string {
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`;
+  const bound = (key: string) => {
+    const v = schema[key];
+    return typeof v === "number" && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined;
+  };
+  const [min, max] = [bound("minimum"), bound("maximum")];
+  const range =
+    min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` of at least ${min}` : max !== undefined ? ` of at most ${max}` : "";
+  switch (schema.type) {
+    case "integer":
+      return `a whole number${range}`;
+    case "number":
+      return `a number${range}`;
+    case "string":
+      return "a string";
+    case "boolean":
+      return "true or false";
+    case "array":
+      return "an array";
+    case "object":
+      return isObject(schema.properties) ? `an object with ${Object.keys(schema.properties).join(", ")}` : "an object";
+    default:
+      return `a value of the JSON schema ${JSON.stringify(schema).slice(0, 200)}`;
+  }
+}
+
+/** A zod (v3 or v4) refusal as one sentence: each issue, the value sent, what the parameter takes. */
+async function schemaRefusal(e: unknown, decl: SchemaDecl, value: unknown): Promise<string> {
+  const issues = (e as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+  const reasons = Array.isArray(issues)
+    ? issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ")
+    : messageOf(e);
+  const sent = value === undefined ? "nothing" : (JSON.stringify(value) ?? String(value)).slice(0, 100);
+  let allowed: string;
+  try {
+    allowed = allowedBy(await zodToJsonSchema(decl));
+  } catch {
+    return `${reasons} (sent: ${sent})`;
+  }
+  return `${reasons} (sent: ${sent}); send ${allowed}`;
+}
+
 async function validateOne(name: string, decl: unknown, value: unknown): Promise<unknown> {
   if (isPrompt(decl)) {
     const { Prompt } = await loadSdk();
@@ -98,16 +142,22 @@ async function validateOne(name: string, decl: unknown, value: unknown): Promise
       if (!isObject(value)) throw new Error("expected a prompt object ({prompt, options})");
       return Prompt.fromPromptData(name, value);
     }
-    if (!decl.default) throw new Error(`Parameter '${name}' is required`);
+    if (!decl.default) throw new Error("required: send a prompt object ({prompt, options})");
     return Prompt.fromPromptData(name, promptDataOf(decl.default));
   }
   if (isModel(decl)) {
     const model = value ?? decl.default;
-    if (model === undefined) throw new Error(`Parameter '${name}' is required`);
-    if (typeof model !== "string") throw new Error(`Parameter '${name}' must be a string model identifier`);
+    if (model === undefined) throw new Error("required: send a model name (a string)");
+    if (typeof model !== "string") throw new Error(`expected a model name (a string), got ${JSON.stringify(model)?.slice(0, 100)}`);
     return model;
   }
-  if (isSchema(decl)) return decl.parse(value);
+  if (isSchema(decl)) {
+    try {
+      return decl.parse(value);
+    } catch (e) {
+      throw new Error(await schemaRefusal(e, decl, value), { cause: e });
+    }
+  }
   throw new Error(`Parameter '${name}' has an unknown declaration`);
 }
 

@@ -17,7 +17,7 @@ export const evalDataSchema = z.union([
   // Rows are eval cases ({input, expected, metadata, …}); anything else would fail deep inside the run.
   z.object({ data: z.array(z.record(z.string(), z.unknown())) }),
   z.object({ experiment_name: z.string() }),
-]);
+], { error: "expected {data: [{input, expected?, …}, …]}, {dataset_id}, {project_name, dataset_name} or {experiment_name}" });
 
 /** What `parent` as a string must be; checked with the SDK (parentSlugIssue), which the schema does not load. */
 export const NOT_AN_EXPORTED_SPAN = "not an exported span (the value of span.export())";
@@ -31,7 +31,7 @@ export const evalParentSchema = z.union([
     row_ids: z.object({ id: z.string(), span_id: z.string(), root_span_id: z.string() }).nullish(),
     propagated_event: z.record(z.string(), z.unknown()).nullish(),
   }),
-]);
+], { error: "expected an exported span (the value of span.export()) or {object_type: project_logs | experiment | playground_logs, object_id}" });
 
 export type EvalData = z.infer<typeof evalDataSchema>;
 export type EvalParent = z.infer<typeof evalParentSchema>;

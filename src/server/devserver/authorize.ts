@@ -12,6 +12,10 @@ declare module "fastify" {
   }
 }
 
+// "Unauthorized" first, as the reference says it; then what to send.
+const HOW_TO_AUTHENTICATE =
+  "send a Braintrust API key of your org as x-bt-auth-token (or Authorization: Bearer <key>) and the org's name as x-bt-org-name";
+
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -30,7 +34,7 @@ function parseToken(headers: FastifyRequest["headers"]): string | undefined {
     const parts = (authorization ?? "").split(" ");
     token = parts.length === 2 ? parts[1] : undefined;
   }
-  if (!token) throw new AppError("BAD_REQUEST", "Invalid authorization token format");
+  if (!token) throw new AppError("BAD_REQUEST", "Invalid authorization token format: send Authorization: Bearer <your Braintrust API key> (two words), or x-bt-auth-token: <key>");
   return token.toLowerCase() === "null" ? undefined : token;
 }
 
@@ -41,9 +45,9 @@ export async function parseTokenHook(request: FastifyRequest): Promise<void> {
 export function makeCheckAuthorized(sessions: BraintrustSessions, allowedOrg: string | undefined) {
   return async function checkAuthorized(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const token = request.btToken;
-    if (!token) throw new AppError("UNAUTHORIZED", "Unauthorized");
+    if (!token) throw new AppError("UNAUTHORIZED", `Unauthorized: ${HOW_TO_AUTHENTICATE}`);
     const orgName = firstHeader(request.headers["x-bt-org-name"]);
-    if (!orgName) throw new AppError("BAD_REQUEST", "Missing x-bt-org-name header");
+    if (!orgName) throw new AppError("BAD_REQUEST", "Missing x-bt-org-name header: send the name of your Braintrust org as x-bt-org-name");
     if (allowedOrg && orgName !== allowedOrg) {
       throw new AppError("FORBIDDEN", `Org '${orgName}' is not allowed. Only org '${allowedOrg}' is allowed.`);
     }
@@ -53,7 +57,10 @@ export function makeCheckAuthorized(sessions: BraintrustSessions, allowedOrg: st
     } catch (err) {
       if (isAppError(err)) throw err; // too many failed logins from this address: a 429 with Retry-After
       request.log.warn({ err: { message: (err as Error)?.message } }, "Braintrust login refused");
-      throw new AppError("UNAUTHORIZED", "Unauthorized");
+      throw new AppError(
+        "UNAUTHORIZED",
+        `Unauthorized: the Braintrust login of this token for org '${orgName}' failed; ${HOW_TO_AUTHENTICATE}`,
+      );
     }
     const projectId = firstHeader(request.headers["x-bt-project-id"]);
     request.caller = { id: callerId(login, token), login, token, orgName, ...(projectId ? { projectId } : {}) };

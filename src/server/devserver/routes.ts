@@ -97,7 +97,11 @@ export const devServerRoutes: ZodRoutes<DevServerOptions> = async (app, opts) =>
     const { runRemoteEval, assertExportedSpan } = await loadRemoteEval();
     assertExportedSpan(body.parent ?? undefined);
     const entry = await opts.registry.get(body.name);
-    if (!entry) throw new AppError("EVALUATOR_NOT_FOUND", `Evaluator '${body.name}' not found`);
+    if (!entry) {
+      const served = opts.registry.list().map((e) => `'${e.name}'`);
+      const instead = served.length > 0 ? `send "name" as one of ${served.join(", ")} (GET /list describes them)` : "this service serves no evaluators";
+      throw new AppError("EVALUATOR_NOT_FOUND", `Evaluator '${body.name}' not found; ${instead}`);
+    }
     const parameters = await validateParameters(body.parameters, entry.evaluator.parameters);
     if (runningEvals >= opts.maxConcurrentEvals) {
       throw new AppError("BUSY", `Too many evals running (${runningEvals}); try again shortly`, { retryAfter: 5 });

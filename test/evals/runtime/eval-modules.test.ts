@@ -85,7 +85,7 @@ describe("EVAL_MODULES", () => {
 
   it("names a missing file", async () => {
     await expect(loadEvalModules([path.join(dir, "missing.eval.ts")], new EvaluatorRegistry())).rejects.toThrow(
-      /missing\.eval\.ts does not exist/,
+      /^EVAL_MODULES=.*missing\.eval\.ts: no such file \(/,
     );
   });
 

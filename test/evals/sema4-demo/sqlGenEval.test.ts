@@ -127,6 +127,19 @@ describe("sema4-demo through /list and POST /eval", () => {
     expect(scoreSpans).toEqual(["pass_at_k", "pass_exp_k", "sql_correctness"]);
   });
 
+  it("refuses a bad parameter with one readable sentence: the parameter, what was wrong, what it takes", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ trials: 0 }, "Invalid parameter 'trials': Too small: expected number to be >=1 (sent: 0); send a whole number from 1 to 20"],
+      [{ k: "2" }, `Invalid parameter 'k': Invalid input: expected number, received string (sent: "2"); send a whole number from 1 to 20`],
+      [{ model: 4 }, "Invalid parameter 'model': expected a model name (a string), got 4"],
+    ];
+    for (const [parameters, message] of cases) {
+      const r = await postEval(svc, { name: "sema4-demo", stream: true, data: { data: [taskToCase(SQL_TASKS[0])] }, parameters });
+      expect(r.status).toBe(400);
+      expect(JSON.parse(r.text)).toEqual({ error: message });
+    }
+  });
+
   it("takes the prompt, model and max_retries parameters from the request", async () => {
     const task = SQL_TASKS[1];
     fake.setHandler(() => reply.tool("submit_sql", { sql: "SELECT nope", answer: "?" }));

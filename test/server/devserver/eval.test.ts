@@ -243,17 +243,29 @@ describe("failures", () => {
   });
 
   it.each([
-    ["42: unknown evaluator", { name: "does-not-exist", data: { data: [] } }, 404, { error: "Evaluator 'does-not-exist' not found" }],
-    ["45: missing name", { data: { data: [] } }, 400, null],
-    ["44: missing data", { name: "peer-demo", stream: true }, 400, null],
-    ["51: data not an array", { name: "peer-demo", data: { data: "nope" } }, 400, null],
+    [
+      "42: unknown evaluator",
+      { name: "does-not-exist", data: { data: [] } },
+      404,
+      { error: /^Evaluator 'does-not-exist' not found; send "name" as one of 'peer-demo', .*'peer-errors'.* \(GET \/list describes them\)$/ },
+    ],
+    ["45: missing name", { data: { data: [] } }, 400, { message: /^Invalid request: name: Invalid input: expected string, received undefined$/ }],
+    [
+      "44: missing data",
+      { name: "peer-demo", stream: true },
+      400,
+      { message: /^Invalid request: data: expected \{data: \[\{input, expected\?, …\}, …\]\}, \{dataset_id\}, \{project_name, dataset_name\} or \{experiment_name\}$/ },
+    ],
+    ["51: data not an array", { name: "peer-demo", data: { data: "nope" } }, 400, { message: /^Invalid request: data: expected \{data: \[/ }],
   ])("%s", async (_n, body, status, expected) => {
     const r = await postEval(svc, body);
     expect(r.status).toBe(status);
     const parsed = JSON.parse(r.text);
-    if (expected) expect(parsed).toEqual(expected);
+    if ("error" in expected) expect(parsed).toEqual({ error: expect.stringMatching(expected.error) });
     else {
-      expect(parsed.error.message).toBe("Invalid request");
+      // The reference's shape: message and zod's issues, no status.
+      expect(Object.keys(parsed.error)).toEqual(["message", "errors"]);
+      expect(parsed.error.message).toMatch(expected.message);
       expect(Array.isArray(parsed.error.errors)).toBe(true);
     }
   });
@@ -261,7 +273,7 @@ describe("failures", () => {
   it("46: a bad parameter value is a 400 naming the parameter, before anything streams", async () => {
     const r = await postEval(svc, { name: "peer-demo", stream: true, parameters: { sleep_ms: "slow" }, data: three });
     expect(r.status).toBe(400);
-    expect(JSON.parse(r.text).error).toMatch(/^Invalid parameter 'sleep_ms': /);
+    expect(JSON.parse(r.text).error).toBe(`Invalid parameter 'sleep_ms': Invalid input: expected number, received string (sent: "slow"); send a number`);
     expect(svc.fake.callsTo("/api/experiment/register")).toHaveLength(0);
   });
 
@@ -274,7 +286,10 @@ describe("failures", () => {
     // fetch sends a string body as text/plain.
     const none = await fetch(`${svc.base}/eval`, { method: "POST", headers: svc.auth, body: JSON.stringify({ name: "peer-demo", data: three }) });
     expect(none.status).toBe(400);
-    expect((await none.json()).error).toMatchObject({ message: "Invalid request", errors: [{ path: [] }] });
+    expect((await none.json()).error).toMatchObject({
+      message: 'Invalid request: send a JSON object with content-type: application/json and at least "name" and "data" (a "text/plain;charset=UTF-8" body is not read)',
+      errors: [{ path: [] }],
+    });
     const form = await fetch(`${svc.base}/eval`, {
       method: "POST",
       headers: { ...svc.auth, "content-type": "application/x-www-form-urlencoded" },
@@ -306,12 +321,14 @@ describe("failures", () => {
     expect((await post({ "x-bt-auth-token": "bad-key", "x-bt-org-name": "test-org" })).status).toBe(401);
     const noOrg = await post({ "x-bt-auth-token": "sk-test" });
     expect(noOrg.status).toBe(400);
-    expect(await noOrg.json()).toEqual({ error: { message: "Missing x-bt-org-name header", status: 400 } });
+    expect(await noOrg.json()).toEqual({
+      error: { message: "Missing x-bt-org-name header: send the name of your Braintrust org as x-bt-org-name", status: 400 },
+    });
   });
 
   it("checks the caller before the body's schema, as the reference does: no token and a bad body is a 401", async () => {
     const res = await fetch(`${svc.base}/eval`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { message: "Unauthorized", status: 401 } });
+    expect(await res.json()).toEqual({ error: { message: `Unauthorized: send a Braintrust API key of your org as x-bt-auth-token (or Authorization: Bearer <key>) and the org's name as x-bt-org-name`, status: 401 } });
   });
 });

@@ -42,7 +42,9 @@ describe("GET /", () => {
   it("10: a malformed Authorization header is a 400 even here", async () => {
     const res = await get("/", { authorization: "Bearer" });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { message: "Invalid authorization token format", status: 400 } });
+    expect(await res.json()).toEqual({
+      error: { message: "Invalid authorization token format: send Authorization: Bearer <your Braintrust API key> (two words), or x-bt-auth-token: <key>", status: 400 },
+    });
   });
 });
 
@@ -119,13 +121,31 @@ describe("GET /list", () => {
     expect(res.status).toBe(304);
   });
 
+  // The reference's shapes and the start of its messages; then what was wrong and what to send.
+  const HOW = "send a Braintrust API key of your org as x-bt-auth-token (or Authorization: Bearer <key>) and the org's name as x-bt-org-name";
+  const refusedLogin = (org: string) => `Unauthorized: the Braintrust login of this token for org '${org}' failed; ${HOW}`;
   it.each([
-    ["06: no token", {}, 401, { error: { message: "Unauthorized", status: 401 } }],
-    ["09: token null", { "x-bt-auth-token": "null", "x-bt-org-name": "test-org" }, 401, { error: { message: "Unauthorized", status: 401 } }],
-    ["07: bad token", { "x-bt-auth-token": "bad-key", "x-bt-org-name": "test-org" }, 401, { error: { message: "Unauthorized", status: 401 } }],
-    ["47: org not among the token's", { "x-bt-auth-token": "sk-test", "x-bt-org-name": "other-org" }, 401, { error: { message: "Unauthorized", status: 401 } }],
-    ["08: no org", { "x-bt-auth-token": "sk-test" }, 400, { error: { message: "Missing x-bt-org-name header", status: 400 } }],
-    ["10: bad Authorization format", { authorization: "a b c", "x-bt-org-name": "test-org" }, 400, { error: { message: "Invalid authorization token format", status: 400 } }],
+    ["06: no token", {}, 401, { error: { message: `Unauthorized: ${HOW}`, status: 401 } }],
+    ["09: token null", { "x-bt-auth-token": "null", "x-bt-org-name": "test-org" }, 401, { error: { message: `Unauthorized: ${HOW}`, status: 401 } }],
+    ["07: bad token", { "x-bt-auth-token": "bad-key", "x-bt-org-name": "test-org" }, 401, { error: { message: refusedLogin("test-org"), status: 401 } }],
+    ["47: org not among the token's", { "x-bt-auth-token": "sk-test", "x-bt-org-name": "other-org" }, 401, { error: { message: refusedLogin("other-org"), status: 401 } }],
+    [
+      "08: no org",
+      { "x-bt-auth-token": "sk-test" },
+      400,
+      { error: { message: "Missing x-bt-org-name header: send the name of your Braintrust org as x-bt-org-name", status: 400 } },
+    ],
+    [
+      "10: bad Authorization format",
+      { authorization: "a b c", "x-bt-org-name": "test-org" },
+      400,
+      {
+        error: {
+          message: "Invalid authorization token format: send Authorization: Bearer <your Braintrust API key> (two words), or x-bt-auth-token: <key>",
+          status: 400,
+        },
+      },
+    ],
   ])("%s", async (_name, headers, status, body) => {
     const res = await get("/list", headers);
     expect(res.status).toBe(status);

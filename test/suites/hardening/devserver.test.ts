@@ -19,9 +19,11 @@ const evalRequest = (body: unknown) => evalText(JSON.stringify(body));
 const rows = { data: [{ input: "a", expected: "A" }] };
 const registered = () => svc.fake.callsTo("/api/experiment/register").length;
 
-/** The protocol's schema error: `{"error":{"message":"Invalid request","errors":[…]}}`, naming the field. */
+/** The protocol's schema error: `{"error":{"message":"Invalid request: …","errors":[…]}}`, naming the field. */
 function expectInvalid(res: Answer, path: (string | number)[]): void {
-  expectRefused(res, 400, /^Invalid request$/);
+  expectRefused(res, 400, /^Invalid request: /);
+  // The field and what is wrong with it; for a body that is no object at all, what to send.
+  expect(JSON.parse(res.text).error.message).toContain(path.length > 0 ? `${path.join(".")}: ` : "send a JSON object");
   const issues = JSON.parse(res.text).error.errors as { path: (string | number)[]; message: string }[];
   expect(issues.map((i) => i.path)).toContainEqual(path);
   expect(issues.every((i) => i.message.length > 0)).toBe(true);
@@ -62,8 +64,8 @@ describe("POST /eval: unknown evaluators and Braintrust objects", () => {
   it("answers an unknown evaluator with the protocol's 404, whatever its name", async () => {
     for (const name of ["nope", "../../etc/passwd", "__proto__", "constructor", "toString", "peer-demo\u0000", "x".repeat(10_000)]) {
       const res = await evalRequest({ name, data: rows });
-      expectRefused(res, 404, /^Evaluator '.*' not found$/s);
-      expect(JSON.parse(res.text)).toEqual({ error: `Evaluator '${name}' not found` });
+      expectRefused(res, 404, /^Evaluator '.*' not found; send "name" as one of 'peer-demo', /s);
+      expect(JSON.parse(res.text).error.startsWith(`Evaluator '${name}' not found; send "name" as one of 'peer-demo', `)).toBe(true);
     }
     await expectUnharmed(svc, () => expectEvalWorks(svc));
   });
@@ -132,9 +134,13 @@ describe("POST /eval: size and depth", () => {
 
 describe("GET /, GET|POST /list", () => {
   it("answer bad credentials with the protocol's 400/401, and ignore query strings and bodies", async () => {
-    expectRefused(await send(svc, "/list"), 401, /^Unauthorized$/);
+    expectRefused(await send(svc, "/list"), 401, /^Unauthorized: send a Braintrust API key of your org as x-bt-auth-token \(or Authorization: Bearer <key>\) and the org's name as x-bt-org-name$/);
     expectRefused(await send(svc, "/list", { headers: { "x-bt-auth-token": "sk-test" } }), 400, /Missing x-bt-org-name header/);
-    expectRefused(await send(svc, "/list", { headers: { "x-bt-auth-token": "sk-wrong", "x-bt-org-name": svc.fake.orgName } }), 401, /^Unauthorized$/);
+    expectRefused(
+      await send(svc, "/list", { headers: { "x-bt-auth-token": "sk-wrong", "x-bt-org-name": svc.fake.orgName } }),
+      401,
+      /^Unauthorized: the Braintrust login of this token for org '.*' failed; send a Braintrust API key/,
+    );
     expect((await send(svc, "/?a=%ff%fe&b[]=1&__proto__[x]=1")).status).toBe(200);
     expect((await send(svc, "/list?__proto__=1&constructor=2", { headers: svc.auth })).status).toBe(200);
     for (const body of ["[]", "42", '"x"', "null", '{"name":{"$gt":""}}']) {

@@ -22,17 +22,32 @@ interface BodyRoute {
   unsupported: [number, RegExp];
 }
 
-const UNSUPPORTED: [number, RegExp] = [415, /Unsupported Media Type/];
+/** A 415 naming the type sent and the types the route takes. */
+const unsupported = (route: string, takes: string): [number, RegExp] => [
+  415,
+  new RegExp(`^Unsupported Media Type: Content-Type ".*" is not read here; POST ${route} takes ${takes}$`),
+];
+const JSON_ONLY = "application/json";
 const operator = () => ({ authorization: `Bearer ${ADMIN}` });
 const bodyRoutes: BodyRoute[] = [
   // The dev-server routes answer other body types as `braintrust eval --dev` does (capture 48, docs/wire-captures.md):
   // /list ignores the body, /eval sees none and answers its 400 "Invalid request".
   { path: "/list", headers: () => svc.auth, limit: 1024 * 1024, unsupported: [200, /peer-demo/] },
-  { path: "/eval", headers: () => svc.auth, limit: 50 * 1024 * 1024, unsupported: [400, /Invalid request/] },
-  { path: "/agent", headers: operator, limit: 64 * 1024, unsupported: UNSUPPORTED },
-  { path: "/admin/push-dataset", headers: operator, limit: 1024, unsupported: UNSUPPORTED },
-  { path: "/admin/push-prompt", headers: operator, limit: 1024, unsupported: UNSUPPORTED },
-  { path: "/admin/ingest", headers: operator, limit: INGEST_LIMIT, unsupported: UNSUPPORTED },
+  {
+    path: "/eval",
+    headers: () => svc.auth,
+    limit: 50 * 1024 * 1024,
+    unsupported: [400, /^Invalid request: send a JSON object with content-type: application\/json and at least "name" and "data" \(a ".*" body is not read\)$/],
+  },
+  { path: "/agent", headers: operator, limit: 64 * 1024, unsupported: unsupported("/agent", JSON_ONLY) },
+  { path: "/admin/push-dataset", headers: operator, limit: 1024, unsupported: unsupported("/admin/push-dataset", JSON_ONLY) },
+  { path: "/admin/push-prompt", headers: operator, limit: 1024, unsupported: unsupported("/admin/push-prompt", JSON_ONLY) },
+  {
+    path: "/admin/ingest",
+    headers: operator,
+    limit: INGEST_LIMIT,
+    unsupported: unsupported("/admin/ingest", "application/json, application/gzip, application/x-gzip, application/octet-stream or multipart/form-data"),
+  },
   // No route, so no body type to refuse: the 404 comes first.
   { path: "/no/such/route", headers: () => ({}), limit: 1024 * 1024, unsupported: [404, /Cannot POST \/no\/such\/route/] },
 ];
@@ -69,8 +84,12 @@ describe.each(bodyRoutes)("POST $path", (route) => {
         expect(res.text).toMatch(route.unsupported[1]);
       } else expectRefused(res, ...route.unsupported);
     }
+    // No Content-Type at all.
+    if (route.unsupported[0] === 415) {
+      expectRefused(await post("{}", {}), 415, new RegExp(`^Unsupported Media Type: the body has no Content-Type; POST ${route.path} takes `));
+    }
     // A content type that does not even parse, on any path.
-    expectRefused(await post("{}", { "content-type": ";;;" }), 415, /Unsupported Media Type/);
+    expectRefused(await post("{}", { "content-type": ";;;" }), 415, /^Unsupported Media Type: Content-Type ";;;" is not a media type/);
     await expectUnharmed(svc, () => expectEvalWorks(svc));
   });
 

@@ -107,7 +107,7 @@ describe("start-up", () => {
         fetch(`http://127.0.0.1:${port}/readyz`),
       ]);
       expect(list.status).toBe(401);
-      expect(await list.json()).toEqual({ error: { message: "Unauthorized", status: 401 } });
+      expect(await list.json()).toEqual({ error: { message: expect.stringMatching(/^Unauthorized: send a Braintrust API key/), status: 401 } });
       expect([200, 503]).toContain(ready.status);
       if (ready.status === 503) expect(await ready.json()).toEqual({ status: "starting" });
     } finally {
