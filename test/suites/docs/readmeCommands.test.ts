@@ -51,6 +51,19 @@ const RESULTS = ["Answer:", "SQL:", "Rows (", "Model ", "Trace: local store"];
 /** What a command run here must print; keyed by a pattern of the command. */
 const RUN: [RegExp, (out: string) => void][] = [
   [
+    /^npm run eval -- sema4-demo --trials 3 --model gpt-4o-mini$/,
+    (out) => {
+      expect(out).toMatch(/experiment "sema4-demo-gpt-4o-mini" \(.+\): 12 case\(s\), 0 failed/);
+      expect(out).toMatch(/sql_correctness +1\b/);
+      expect(out).toMatch(/pass\^3/);
+      expect(out).toMatch(/viewer: http:\/\/localhost:\d+\/ui\/experiments\//);
+    },
+  ],
+  [
+    /^npm run eval -- sema4-demo --data examples\/eval\/sql-cases\.json$/,
+    (out) => expect(out).toMatch(/experiment "sema4-demo-.+" \(.+\): 2 case\(s\), 0 failed/),
+  ],
+  [
     /^curl -s localhost:8300\/list /,
     (out) => expect(Object.keys(JSON.parse(out))).toContain("sema4-demo"),
   ],
