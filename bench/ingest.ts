@@ -12,7 +12,8 @@ import { startFakeBraintrust } from "../test/support/fakeBraintrust.js";
 import { writeResultsSection } from "./results.js";
 
 const root = path.resolve(import.meta.dirname, "..");
-const shared = path.resolve(root, "../shared/data/tau2");
+// A git worktree elsewhere than beside ../shared names the folder in TAU2_DATA_DIR.
+const shared = path.resolve(process.env.TAU2_DATA_DIR ?? path.join(root, "../shared/data/tau2"));
 const out = path.join(root, "bench/out");
 const REPS = Number(process.env.REPS ?? 3);
 const TARGET_BYTES = 102 * 1000 * 1000;
