@@ -37,6 +37,9 @@ async function measure(): Promise<Record<string, unknown>> {
   );
   await recorder.close();
   const end = performance.now();
+  // Rows stored, counted (untimed, the store opens again) where there is a store (the Braintrust path sends the same).
+  const spans = (recorder.reader?.db.prepare(`SELECT COUNT(*) AS n FROM spans`).get() as { n: number } | undefined)?.n;
+  recorder.reader?.close();
   const e = report.experiments[0];
   return {
     ms: end - start,
@@ -44,6 +47,7 @@ async function measure(): Promise<Record<string, unknown>> {
     writeMs: end - (writeStarted ?? end),
     simulations: e.simulations,
     tasks: e.tasks,
+    ...(spans === undefined ? {} : { spans }),
     avgReward: e.metrics.avg_reward,
   };
 }
