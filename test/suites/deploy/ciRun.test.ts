@@ -36,21 +36,21 @@ describe(".ci/run", () => {
   it("installs on a fresh clone, skips npm ci while the tree is current, installs again when the lock changes", () => {
     const { root, run, npmCalls } = checkout();
     run();
-    expect(npmCalls()).toEqual(["ci --no-audit --no-fund", "run check"]);
+    expect(npmCalls()).toEqual(["ci --no-audit --no-fund", "run check", "test"]);
     expect(existsSync(path.join(root, "node_modules/.sema4-lock-hash"))).toBe(true);
 
     expect(run()).toMatch(/node_modules is current with package-lock.json: npm ci skipped/);
-    expect(npmCalls().slice(2)).toEqual(["run check"]);
+    expect(npmCalls().slice(3)).toEqual(["run check", "test"]);
 
     writeFileSync(path.join(root, "package-lock.json"), '{"lockfileVersion":3,"packages":{}}\n');
     run();
-    expect(npmCalls().slice(3)).toEqual(["ci --no-audit --no-fund", "run check"]);
+    expect(npmCalls().slice(5)).toEqual(["ci --no-audit --no-fund", "run check", "test"]);
   });
 
   it("installs when node_modules exists without a stamp (installed by hand, or by an older .ci/run)", () => {
     const { root, run, npmCalls } = checkout();
     mkdirSync(path.join(root, "node_modules"));
     run();
-    expect(npmCalls()).toEqual(["ci --no-audit --no-fund", "run check"]);
+    expect(npmCalls()).toEqual(["ci --no-audit --no-fund", "run check", "test"]);
   });
 });
