@@ -153,7 +153,8 @@ export function prepared(db: Db, sql: string): Database.Statement {
 export const toJson = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 export const fromJson = (v: unknown): any => (typeof v === "string" ? JSON.parse(v) : null);
 
-interface ExperimentRecord {
+/** An experiments row with its dataset's name, as EXPERIMENT_SELECT reads it (here and in the viewer's read model). */
+export interface StoredExperiment {
   id: string;
   project: string;
   name: string;
@@ -164,9 +165,10 @@ interface ExperimentRecord {
   dataset_name: string | null;
 }
 
-const EXPERIMENT_SELECT = `
+export const EXPERIMENT_FROM = `experiments e LEFT JOIN datasets d ON d.id = e.dataset_id`;
+export const EXPERIMENT_SELECT = `
   SELECT e.id, e.project, e.name, e.description, e.metadata, e.created, e.dataset_id, d.name AS dataset_name
-  FROM experiments e LEFT JOIN datasets d ON d.id = e.dataset_id`;
+  FROM ${EXPERIMENT_FROM}`;
 
 // A trace's score is its root row's; traces whose root has none take the mean of their spans' (score spans).
 const SCORES_SQL = `
@@ -220,13 +222,13 @@ export class LocalStore implements ExperimentReader {
 
   listExperiments(): ExperimentSummary[] {
     if (!this.exists()) return [];
-    const records = this.db.prepare(`${EXPERIMENT_SELECT} ORDER BY e.created DESC, e.name`).all() as ExperimentRecord[];
+    const records = this.db.prepare(`${EXPERIMENT_SELECT} ORDER BY e.created DESC, e.name`).all() as StoredExperiment[];
     return records.map((r) => this.summarize(r));
   }
 
   getExperiment(id: string, { limit, offset }: { limit: number; offset: number }): ExperimentPage | undefined {
     if (!this.exists()) return undefined;
-    const record = this.db.prepare(`${EXPERIMENT_SELECT} WHERE e.id = ?`).get(id) as ExperimentRecord | undefined;
+    const record = this.db.prepare(`${EXPERIMENT_SELECT} WHERE e.id = ?`).get(id) as StoredExperiment | undefined;
     if (!record) return undefined;
     const experiment = this.summarize(record);
     const rows = this.db
@@ -250,7 +252,7 @@ export class LocalStore implements ExperimentReader {
     this.handle = undefined;
   }
 
-  private summarize(r: ExperimentRecord): ExperimentSummary {
+  private summarize(r: StoredExperiment): ExperimentSummary {
     const roots = this.db.prepare(ROOTS_SQL).get(r.id) as { rows: number; errors: number; duration: number | null; timed: number };
     const scores = this.db.prepare(SCORES_SQL).all(r.id) as { name: string; mean: number; count: number }[];
     const metrics = this.db.prepare(METRICS_SQL).all(r.id) as { name: string; mean: number; count: number }[];

@@ -1,6 +1,6 @@
 // The experiments table as the viewer reads it: one record per experiment, what kind of run wrote it, and what
 // its metadata says about the run (domain, models, tau2's numbers).
-import { prepared, type Db } from "../../recorder/localStore.js";
+import { EXPERIMENT_SELECT, prepared, type Db, type StoredExperiment } from "../../recorder/localStore.js";
 import type { RunMetricsReport } from "../../ingest/compute/metricsReport.js";
 import type { ExperimentSource } from "../schemas.js";
 
@@ -21,21 +21,9 @@ const EVAL_SOURCE = "eval";
 /** What the tau2 ingest writes (src/ingest/ingestJob.ts). */
 const INGEST_SOURCE = "tau2-ingest";
 
-interface Row {
-  id: string;
-  project: string;
-  name: string;
-  description: string | null;
-  metadata: string | null;
-  created: string;
-  dataset_id: string | null;
-  dataset_name: string | null;
-}
 
-const EXPERIMENT_COLUMNS = `e.id, e.project, e.name, e.description, e.metadata, e.created, e.dataset_id, d.name AS dataset_name`;
-export const EXPERIMENT_FROM = `experiments e LEFT JOIN datasets d ON d.id = e.dataset_id`;
 
-function toRecord(r: Row): ExperimentRecord {
+function toRecord(r: StoredExperiment): ExperimentRecord {
   const parsed: unknown = r.metadata ? JSON.parse(r.metadata) : null;
   const metadata = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   const source = metadata.source === INGEST_SOURCE && metadata.tau2_metrics ? "ingest" : metadata.source === EVAL_SOURCE ? "eval" : "other";
@@ -52,13 +40,13 @@ function toRecord(r: Row): ExperimentRecord {
 }
 
 export function readExperiment(db: Db, id: string): ExperimentRecord | undefined {
-  const row = prepared(db, `SELECT ${EXPERIMENT_COLUMNS} FROM ${EXPERIMENT_FROM} WHERE e.id = ?`).get(id) as Row | undefined;
+  const row = prepared(db, `${EXPERIMENT_SELECT} WHERE e.id = ?`).get(id) as StoredExperiment | undefined;
   return row && toRecord(row);
 }
 
 export function readExperiments(db: Db, where: string, params: unknown[], page: { limit: number; offset: number }): ExperimentRecord[] {
-  const rows = prepared(db, `SELECT ${EXPERIMENT_COLUMNS} FROM ${EXPERIMENT_FROM} ${where} ORDER BY e.created DESC, e.name LIMIT ? OFFSET ?`)
-    .all(...params, page.limit, page.offset) as Row[];
+  const rows = prepared(db, `${EXPERIMENT_SELECT} ${where} ORDER BY e.created DESC, e.name LIMIT ? OFFSET ?`)
+    .all(...params, page.limit, page.offset) as StoredExperiment[];
   return rows.map(toRecord);
 }
 

@@ -2,7 +2,7 @@
 // the database: a store nothing was recorded in answers empty lists and 404s.
 import { AppError } from "../../errors.js";
 import { BOOTSTRAP_DEFAULTS } from "../../metrics/bootstrap.js";
-import { prepared, type LocalStore } from "../../recorder/localStore.js";
+import { EXPERIMENT_FROM, prepared, type LocalStore } from "../../recorder/localStore.js";
 import { LRUCache } from "lru-cache";
 import type {
   CandidateComparison,
@@ -27,7 +27,7 @@ import { compareRuns, runCells, type ComparedRun } from "./compare.js";
 import { likePattern } from "./like.js";
 import { readLogs } from "./logs.js";
 import { boundValue } from "./preview.js";
-import { EXPERIMENT_FROM, readExperiment, readExperiments, type ExperimentRecord } from "./records.js";
+import { readExperiment, readExperiments, type ExperimentRecord } from "./records.js";
 import { ExperimentCache, metricsOfTasks } from "./summaries.js";
 import type { TaskRecord } from "./taskTrials.js";
 import { readSpan, readTrace } from "./traces.js";
