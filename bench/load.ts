@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import http from "node:http";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import { freePort, spawnService, waitForHttp, type Spawned } from "../test/support/process.js";
+import { freePort, spawnService, stopService as stop, waitForHttp, type Spawned } from "../test/support/process.js";
 import { writeResultsSection } from "./results.js";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -77,14 +77,6 @@ async function startService(fakeUrl: string, dir: string): Promise<{ base: strin
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/readyz`, service, 60_000);
   return { base, service };
-}
-
-async function stop(spawned: Spawned): Promise<void> {
-  if (spawned.child.exitCode !== null) return;
-  spawned.child.kill("SIGTERM");
-  const timer = setTimeout(() => spawned.child.kill("SIGKILL"), 15_000);
-  await spawned.exited;
-  clearTimeout(timer);
 }
 
 /** A phase run against a process that has died measures nothing: stop with what it printed. */

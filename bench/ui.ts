@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ExperimentList, TaskPage, Trace } from "../src/viewer/schemas.js";
 import { launchBrowser } from "../test/support/browser.js";
-import { freePort, spawnService, waitForHttp, type Spawned } from "../test/support/process.js";
+import { freePort, spawnService, stopService as stop, waitForHttp, type Spawned } from "../test/support/process.js";
 import { writeResultsSection } from "./results.js";
 import { syntheticResults, type SyntheticRun } from "./uiData.js";
 
@@ -108,14 +108,6 @@ async function startService(dataDir: string): Promise<{ base: string; service: S
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/readyz`, service, 60_000);
   return { base, service };
-}
-
-async function stop(spawned: Spawned): Promise<void> {
-  if (spawned.child.exitCode !== null) return;
-  spawned.child.kill("SIGTERM");
-  const timer = setTimeout(() => spawned.child.kill("SIGKILL"), 15_000);
-  await spawned.exited;
-  clearTimeout(timer);
 }
 
 interface ApiResult {

@@ -47,6 +47,15 @@ export async function waitForHttp(url: string, spawned: Spawned, timeoutMs = 20_
   throw new Error(`service did not answer ${url} in time:\n${spawned.output()}`);
 }
 
+/** SIGTERM, then SIGKILL if it has not drained in 15 s; resolves once it has exited. */
+export async function stopService(spawned: Spawned): Promise<void> {
+  if (spawned.child.exitCode !== null) return;
+  spawned.child.kill("SIGTERM");
+  const timer = setTimeout(() => spawned.child.kill("SIGKILL"), 15_000);
+  await spawned.exited;
+  clearTimeout(timer);
+}
+
 /** Resident memory of a live process, now and at its peak (Linux: /proc/<pid>/status), in bytes. */
 export function memoryOf(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
