@@ -2,7 +2,6 @@
 // The app is imported only after the port is open: loading it (Fastify, the evaluator modules) takes a moment,
 // during which the early listener answers liveness and holds other requests.
 import { ConfigError, loadProcessConfig, type Config } from "./config.js";
-import { isAppError } from "./errors.js";
 import { listenEarly } from "./server/earlyListener.js";
 import { warnIfLoopbackOnly } from "./server/auth/operatorAuth.js";
 
@@ -67,9 +66,9 @@ async function main(): Promise<void> {
     await app.ready();
   } catch (e) {
     await early.fail();
-    // A setting the app cannot start with (an EVAL_MODULES file that does not load), or a start-up check that cannot
-    // pass here (no sandbox mode allowed on this host): say so and stop.
-    if (e instanceof ConfigError || (isAppError(e) && e.code === "NOT_CONFIGURED")) stopWith(e.message);
+    // A setting the app cannot start with (an EVAL_MODULES file that does not load): say so and stop. The sandbox
+    // is probed on the agent's first use (or GET /readyz), not here.
+    if (e instanceof ConfigError) stopWith(e.message);
     throw e;
   }
   early.serve();
